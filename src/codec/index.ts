@@ -1,0 +1,23 @@
+// The public codec surface: `wasmws/codec`.
+export type { CodecName, FrameCodec, FrameHeader } from './codec';
+export {
+  FLAG_COMPRESSED, FLAG_FIN, FLAG_FRAME_END, FLAG_FRAME_START, FLAG_MASK, FLAG_RSV1, FLAG_RSV2,
+  FLAG_RSV3, OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT, REC_FLAGS,
+  REC_FRAME_LENGTH, REC_LENGTH, REC_MESSAGE_OPCODE, REC_OFFSET, SCAN_ALLOW_RSV1, SCAN_FORBID_MASK,
+  SCAN_RECORD_FIELDS, SCAN_REQUIRE_MASK, SCAN_SKIP_UTF8, SCAN_STATE_FIELDS, ST_CONSUMED,
+  ST_FRAME_FLAGS, ST_FRAME_LENGTH, ST_MASK_KEY, ST_MASK_PHASE, ST_MAX_MESSAGE_BYTES,
+  ST_MESSAGE_BYTES, ST_MESSAGE_COMPRESSED, ST_MESSAGE_OPCODE, ST_OPTIONS, ST_REMAINING,
+  ST_STATUS, ST_UTF8, STATUS_BAD_OPCODE, STATUS_BAD_RSV1, STATUS_BAD_RSV23,
+  STATUS_CONTROL_TOO_LONG, STATUS_EXPECTED_CONTINUATION, STATUS_FRAGMENTED_CONTROL,
+  STATUS_INVALID_UTF8, STATUS_LENGTH_TOP_BIT, STATUS_LENGTH_UNSAFE, STATUS_MASKED,
+  STATUS_MESSAGE_TOO_BIG, STATUS_NEED_MORE, STATUS_UNEXPECTED_CONTINUATION, STATUS_UNMASKED,
+  UTF8_ACCEPT, UTF8_REJECT,
+} from './constants';
+export { js } from './js/index';
+export { CodecUnavailableError, WASM_MIN_BYTES, codecs, selectCodec, type CodecKind } from './select';
+
+import { codecs } from './select';
+/** The WASM codec (v128 SIMD where the engine has it). Throws CodecUnavailableError without WASM. */
+export const wasm = codecs.wasm;
+/** Why the WASM codec is unavailable in this runtime, or null. */
+export const wasmError = codecs.wasmError;

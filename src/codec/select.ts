@@ -1,0 +1,81 @@
+import type { FrameCodec } from './codec';
+import { js } from './js/index';
+import { createWasmCodec, type WasmCodec } from './wasm/codec';
+import { loadKernels, type WasmLoadResult } from './wasm/instance';
+
+/** Which codec a server, Upgrader or dial uses. */
+export type CodecKind = 'auto' | 'wasm' | 'js';
+
+/**
+ * Below this many bytes, 'auto' masks and validates in JavaScript: copying a foreign array
+ * into linear memory and back costs more than the JavaScript loop saves. See bench/RESULTS.md.
+ */
+export const WASM_MIN_BYTES = 256;
+
+/** Thrown by every method of an unavailable wasm codec, and by selectCodec('wasm'). */
+export class CodecUnavailableError extends Error {
+  readonly code = 'WS_ERR_CODEC_UNAVAILABLE';
+  constructor(cause: Error) {
+    super(`the wasm codec is unavailable: ${cause.message}`, { cause });
+    this.name = 'CodecUnavailableError';
+  }
+}
+
+/** Everything the codec module knows about its WASM, for one WebAssembly implementation. */
+export interface CodecSet {
+  /** The WASM codec, or a stand-in that throws CodecUnavailableError from every method. */
+  readonly wasm: FrameCodec;
+  /** The mixed codec: js under WASM_MIN_BYTES and for header ops, wasm above. js without WASM. */
+  readonly auto: FrameCodec;
+  /** Why WASM could not be used; null when it can. */
+  readonly wasmError: Error | null;
+  /** Returns the codec for `kind`; 'wasm' throws CodecUnavailableError when WASM is missing. */
+  select(kind: CodecKind): FrameCodec;
+}
+
+function unavailableCodec(error: Error): FrameCodec {
+  const fail = (): never => { throw new CodecUnavailableError(error); };
+  return { name: 'wasm', simd: false, parseHeader: fail, writeHeader: fail, mask: fail, utf8: fail, scan: fail };
+}
+
+function autoCodec(wasm: WasmCodec): FrameCodec {
+  return {
+    name: 'wasm',
+    simd: wasm.simd,
+    parseHeader: js.parseHeader,
+    writeHeader: js.writeHeader,
+    mask: (buf, start, end, key, phase) =>
+      (end - start < WASM_MIN_BYTES ? js : wasm).mask(buf, start, end, key, phase),
+    utf8: (buf, start, end, state) =>
+      (end - start < WASM_MIN_BYTES ? js : wasm).utf8(buf, start, end, state),
+    scan: wasm.scan,
+  };
+}
+
+/** Builds the codec set from a load result (tests pass a failed one to simulate no WASM). */
+export function createCodecSet(load: WasmLoadResult): CodecSet {
+  if (!load.ok) {
+    const wasm = unavailableCodec(load.error);
+    return {
+      wasm, auto: js, wasmError: load.error,
+      select: (kind) => {
+        if (kind === 'wasm') throw new CodecUnavailableError(load.error);
+        return js;
+      },
+    };
+  }
+  const wasm = createWasmCodec(load.kernels, load.simd);
+  const auto = autoCodec(wasm);
+  return {
+    wasm, auto, wasmError: null,
+    select: (kind) => (kind === 'js' ? js : kind === 'wasm' ? wasm : auto),
+  };
+}
+
+/** The process-wide set, compiled synchronously on first import. */
+export const codecs: CodecSet = createCodecSet(loadKernels());
+
+/** The codec for `kind`. 'auto' falls back to js when WASM is unavailable (see wasmError). */
+export function selectCodec(kind: CodecKind = 'auto'): FrameCodec {
+  return codecs.select(kind);
+}

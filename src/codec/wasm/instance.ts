@@ -36,19 +36,25 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 
 /**
  * Compiles the embedded kernels synchronously: the SIMD build first, the scalar build where
- * the engine rejects v128. Never throws: a missing or failing WebAssembly is a result.
+ * the engine rejects v128 (tests pick one with `builds`). Never throws: a missing or failing
+ * WebAssembly is a result.
  */
-export function loadKernels(api: WebAssemblyApi | undefined = globalThis.WebAssembly): WasmLoadResult {
+export function loadKernels(
+  api: WebAssemblyApi | undefined = globalThis.WebAssembly,
+  builds: readonly ('simd' | 'scalar')[] = ['simd', 'scalar'],
+): WasmLoadResult {
   if (api === undefined || typeof api.Module !== 'function') {
     return { ok: false, error: new Error('WebAssembly is not available in this runtime') };
   }
   const failures: string[] = [];
-  for (const [simd, base64] of [[true, SIMD_WASM_BASE64], [false, SCALAR_WASM_BASE64]] as const) {
+  for (const build of builds) {
+    const simd = build === 'simd';
+    const base64 = simd ? SIMD_WASM_BASE64 : SCALAR_WASM_BASE64;
     try {
       const instance = new api.Instance(new api.Module(decodeBase64(base64)), {});
       return { ok: true, kernels: instance.exports as unknown as WasmKernels, simd };
     } catch (err) {
-      failures.push(`${simd ? 'simd' : 'scalar'}: ${(err as Error).message}`);
+      failures.push(`${build}: ${(err as Error).message}`);
     }
   }
   return { ok: false, error: new Error(`WebAssembly instantiation failed (${failures.join('; ')})`) };

@@ -1,0 +1,118 @@
+import { FLAG_COMPRESSED, FLAG_FIN, FLAG_FRAME_END, FLAG_FRAME_START } from '../codec/constants';
+import { ProtocolError } from '../errors';
+
+/** Receives one message's bytes as they arrive (gorilla's NextReader, push side). */
+export interface MessageSink {
+  /** Bytes of the message, in order. When `stable` is false the view is only valid during the call. */
+  write(data: Uint8Array, stable: boolean): void;
+  /** The message is complete. */
+  end(): void;
+  /** The message will not complete: the connection failed. */
+  abort(error: Error): void;
+}
+
+/** Where assembled messages go. */
+export interface MessageHandler {
+  /** A complete message. `data` belongs to the receiver. `compressed`: RSV1 was set (RFC 7692). */
+  onMessage(opcode: number, data: Uint8Array, compressed: boolean): void;
+  /**
+   * Called at the first frame of each data message. Returning a sink streams this message
+   * into it instead of assembling it in memory.
+   */
+  onMessageStart?(opcode: number, compressed: boolean): MessageSink | undefined;
+}
+
+/** First allocation for a fragmented message whose total size is not yet known. */
+const MIN_FRAGMENTED_CAPACITY = 4096;
+
+/**
+ * Turns payload segments (from FrameReader) into messages. A single-frame message is sized
+ * exactly from its header; with the js codec and a message that arrived whole in one chunk,
+ * the message is a view of that chunk (no copy). Fragmented messages grow by doubling, and
+ * never past what the reader's maxMessageBytes check let through.
+ */
+export class MessageAssembler {
+  private buffer: Uint8Array | null = null;
+  private length = 0;
+  private opcode = 0;
+  private compressed = false;
+  private fragments = 0;
+  private sink: MessageSink | undefined;
+
+  constructor(private readonly handler: MessageHandler, private readonly maxFragments: number) {}
+
+  /** One data segment with its scan record fields. Returns an error to fail the connection. */
+  segment(data: Uint8Array, flags: number, messageOpcode: number, frameLength: number, stable: boolean): ProtocolError | undefined {
+    const isFrameStart = (flags & FLAG_FRAME_START) !== 0;
+    const isMessageEnd = (flags & FLAG_FRAME_END) !== 0 && (flags & FLAG_FIN) !== 0;
+    if (isFrameStart && (flags & 0xf) !== 0) {
+      this.begin(messageOpcode, (flags & FLAG_COMPRESSED) !== 0);
+      if (this.sink === undefined && isMessageEnd && data.length === frameLength) {
+        // The whole message is this one segment: hand it over without assembling.
+        const { opcode, compressed } = this;
+        this.reset();
+        this.handler.onMessage(opcode, stable ? data : data.slice(), compressed);
+        return undefined;
+      }
+    }
+    if (isFrameStart && ++this.fragments > this.maxFragments) {
+      return new ProtocolError('WS_ERR_TOO_MANY_FRAGMENTS', 1009, `message spans more than ${this.maxFragments} frames`);
+    }
+    if (this.sink) {
+      if (data.length > 0) this.sink.write(data, stable);
+      if (isMessageEnd) this.finishSink();
+      return undefined;
+    }
+    this.append(data, frameLength);
+    if (isMessageEnd) this.finish();
+    return undefined;
+  }
+
+  /** Fails the message in progress (the connection is going away). */
+  abort(error: Error = new Error('connection failed')): void {
+    const sink = this.sink;
+    this.reset();
+    sink?.abort(error);
+  }
+
+  private begin(opcode: number, compressed: boolean): void {
+    this.opcode = opcode;
+    this.compressed = compressed;
+    this.fragments = 0;
+    this.sink = this.handler.onMessageStart?.(opcode, compressed);
+  }
+
+  private append(data: Uint8Array, frameLength: number): void {
+    const needed = this.length + data.length;
+    if (this.buffer === null || needed > this.buffer.length) {
+      // First frame of a single-frame message: its header gave the exact size.
+      const hint = this.buffer === null ? Math.max(frameLength, needed) : 0;
+      const grown = new Uint8Array(Math.max(hint, needed, (this.buffer?.length ?? MIN_FRAGMENTED_CAPACITY / 2) * 2));
+      if (this.buffer !== null) grown.set(this.buffer.subarray(0, this.length));
+      this.buffer = grown;
+    }
+    this.buffer.set(data, this.length);
+    this.length = needed;
+  }
+
+  private finish(): void {
+    const data = this.buffer === null ? new Uint8Array(0)
+      : this.length === this.buffer.length ? this.buffer : this.buffer.slice(0, this.length);
+    const { opcode, compressed } = this;
+    this.reset();
+    this.handler.onMessage(opcode, data, compressed);
+  }
+
+  private finishSink(): void {
+    const sink = this.sink!;
+    this.reset();
+    sink.end();
+  }
+
+  private reset(): void {
+    this.buffer = null;
+    this.length = 0;
+    this.fragments = 0;
+    this.sink = undefined;
+  }
+}

@@ -1,0 +1,54 @@
+import { OP_BINARY, OP_TEXT } from '../codec/constants';
+import type { FrameWriter } from './writer';
+
+const encoder = new TextEncoder();
+
+/**
+ * A message encoded once and sent to many connections (gorilla's PreparedMessage).
+ * Server frames are unmasked, so every server connection writes the same bytes: they are
+ * encoded on first use and shared, with no per-connection copy. Client frames need a fresh
+ * mask per send and are encoded at each send. Compressed encodings are cached per
+ * negotiated parameter set by the compression layer (keyed by `variant`).
+ */
+export class PreparedMessage {
+  /** OP_TEXT or OP_BINARY. */
+  readonly opcode: number;
+  /** The payload as given (for text, its UTF-8). */
+  readonly payload: Uint8Array;
+  private readonly encodings = new Map<string, readonly Uint8Array[]>();
+
+  constructor(data: string | Uint8Array | ArrayBuffer, options: { binary?: boolean } = {}) {
+    if (typeof data === 'string') {
+      this.payload = encoder.encode(data);
+      this.opcode = options.binary ? OP_BINARY : OP_TEXT;
+    } else {
+      this.payload = data instanceof Uint8Array ? data : new Uint8Array(data);
+      this.opcode = options.binary === false ? OP_TEXT : OP_BINARY;
+    }
+  }
+
+  /**
+   * The frames of this message for `writer`. Unmasked encodings are cached under `variant`
+   * (the writer's framing: fragment size, and the compression parameters when compressed).
+   */
+  frames(writer: FrameWriter, variant: string, encode: (out: Uint8Array[]) => void = (out) => writer.message(this.opcode, this.payload, out)): readonly Uint8Array[] {
+    if (writer.isMasking) {
+      const out: Uint8Array[] = [];
+      encode(out);
+      return out;
+    }
+    let frames = this.encodings.get(variant);
+    if (frames === undefined) {
+      const out: Uint8Array[] = [];
+      encode(out);
+      frames = out;
+      this.encodings.set(variant, frames);
+    }
+    return frames;
+  }
+}
+
+/** Encodes `data` once for sending to many connections. Strings are text unless `binary`. */
+export function prepare(data: string | Uint8Array | ArrayBuffer, options: { binary?: boolean } = {}): PreparedMessage {
+  return new PreparedMessage(data, options);
+}

@@ -1,0 +1,175 @@
+import type { FrameCodec } from '../codec/codec';
+import {
+  FLAG_FRAME_END, REC_FLAGS, REC_FRAME_LENGTH, REC_LENGTH,
+  REC_MESSAGE_OPCODE, REC_OFFSET, SCAN_ALLOW_RSV1, SCAN_FORBID_MASK, SCAN_RECORD_FIELDS,
+  SCAN_REQUIRE_MASK, SCAN_STATE_FIELDS, ST_CONSUMED, ST_MAX_MESSAGE_BYTES, ST_OPTIONS, ST_STATUS,
+} from '../codec/constants';
+import { ARENA_WINDOW_BYTES, type WasmCodec } from '../codec/wasm/codec';
+import { errorFromStatus, ProtocolError } from '../errors';
+import { Defaults, MAX_CONTROL_PAYLOAD_BYTES } from '../protocol/limits';
+import { MessageAssembler, type MessageHandler } from './assembler';
+
+/** Which end of the connection this reader serves: servers read masked frames, clients unmasked. */
+export type Role = 'server' | 'client';
+
+/** Options of a FrameReader; every limit has a default in protocol/limits.ts. */
+export interface FrameReaderOptions {
+  role: Role;
+  codec: FrameCodec;
+  /** Largest message, summed over its frames and checked from each header before buffering. */
+  maxMessageBytes?: number;
+  /** Most frames one message may span. */
+  maxFragments?: number;
+  /** True when an extension that defines RSV1 (permessage-deflate) was negotiated. */
+  allowRsv1?: boolean;
+}
+
+/** What a FrameReader reports: messages (through MessageHandler), control frames and errors. */
+export interface FrameHandler extends MessageHandler {
+  /** A complete control frame. `payload` is the reader's own copy. */
+  onControl(opcode: number, payload: Uint8Array): void;
+  /** A violation: nothing after it is read. The records before it were delivered. */
+  onError(error: ProtocolError): void;
+}
+
+/** Records per scan call: enough for a 64 KiB read of 64-byte frames in one call. */
+const RECORDS_PER_SCAN = 1024;
+
+/** Longest partial header carried to the next chunk (a full header is at most 14 bytes). */
+const MAX_PENDING_BYTES = 14;
+
+/** True while some reader is inside the shared WASM arena (a handler may feed another reader). */
+let arenaBusy = false;
+
+function hasArena(codec: FrameCodec): codec is WasmCodec {
+  return typeof (codec as Partial<WasmCodec>).arena === 'function';
+}
+
+/**
+ * The sans-I/O read side: socket chunks of any size in, messages and control frames out.
+ *
+ * Each chunk is scanned in one codec call for all its frames (parse, rule checks, unmask,
+ * UTF-8), then the records are walked in JavaScript. With the wasm codec the chunk is copied
+ * once into linear memory and scanned there; with js it is scanned in place. RFC 6455 §5-6.
+ */
+export class FrameReader {
+  private readonly codec: FrameCodec;
+  private readonly state = new Float64Array(SCAN_STATE_FIELDS);
+  private readonly records = new Float64Array(RECORDS_PER_SCAN * SCAN_RECORD_FIELDS);
+  private readonly pending = new Uint8Array(MAX_PENDING_BYTES);
+  private pendingLength = 0;
+  private readonly control = new Uint8Array(MAX_CONTROL_PAYLOAD_BYTES);
+  private controlLength = 0;
+  private readonly assembler: MessageAssembler;
+  private halted = false;
+
+  constructor(options: FrameReaderOptions, private readonly handler: FrameHandler) {
+    this.codec = options.codec;
+    this.state[ST_OPTIONS] = (options.role === 'server' ? SCAN_REQUIRE_MASK : SCAN_FORBID_MASK)
+      | (options.allowRsv1 ? SCAN_ALLOW_RSV1 : 0);
+    this.state[ST_MAX_MESSAGE_BYTES] = options.maxMessageBytes ?? Defaults.maxMessageBytes;
+    this.assembler = new MessageAssembler(handler, options.maxFragments ?? Defaults.maxFragments);
+  }
+
+  /** Allows RSV1 from now on (an extension was agreed after construction). */
+  allowRsv1(): void {
+    this.state[ST_OPTIONS] = this.state[ST_OPTIONS] | SCAN_ALLOW_RSV1;
+  }
+
+  /** Stops reading for good: after a close frame or an error nothing more is processed. */
+  halt(): void {
+    this.halted = true;
+  }
+
+  /** True once halted, by halt() or by an error. */
+  get isHalted(): boolean {
+    return this.halted;
+  }
+
+  /**
+   * Feeds one chunk. With the js codec the chunk's bytes are unmasked in place and messages
+   * may be views of it, so the caller hands the chunk over (Node's socket chunks are fresh).
+   */
+  push(chunk: Uint8Array): void {
+    if (this.halted || chunk.length === 0) return;
+    if (hasArena(this.codec) && !arenaBusy) {
+      arenaBusy = true;
+      try {
+        this.pushThroughArena(this.codec, chunk);
+      } finally {
+        arenaBusy = false;
+      }
+    } else if (this.pendingLength > 0) {
+      const joined = new Uint8Array(this.pendingLength + chunk.length);
+      joined.set(this.pending.subarray(0, this.pendingLength));
+      joined.set(chunk, this.pendingLength);
+      this.pendingLength = 0;
+      this.process(joined, 0, joined.length, true);
+    } else {
+      this.process(chunk, 0, chunk.length, true);
+    }
+  }
+
+  private pushThroughArena(codec: WasmCodec, chunk: Uint8Array): void {
+    for (let pos = 0; pos < chunk.length && !this.halted;) {
+      const carried = this.pendingLength;
+      const n = Math.min(chunk.length - pos, ARENA_WINDOW_BYTES - carried);
+      const arena = codec.arena(carried + n);
+      if (carried > 0) arena.set(this.pending.subarray(0, carried));
+      arena.set(chunk.subarray(pos, pos + n), carried);
+      this.pendingLength = 0;
+      this.process(arena, 0, carried + n, false);
+      pos += n;
+    }
+  }
+
+  /** Scans buf[start, end) to the end or the first error; keeps a trailing partial header. */
+  private process(buf: Uint8Array, start: number, end: number, stable: boolean): void {
+    const { state, records } = this;
+    while (!this.halted) {
+      const count = this.codec.scan(buf, start, end, state, records);
+      this.deliver(buf, start, count, stable);
+      if (this.halted) return;
+      const status = state[ST_STATUS];
+      if (status !== 0) return this.fail(errorFromStatus(status));
+      start += state[ST_CONSUMED];
+      if (count < RECORDS_PER_SCAN || start >= end) break;
+    }
+    if (this.halted || start >= end) return;
+    this.pending.set(buf.subarray(start, end));
+    this.pendingLength = end - start;
+  }
+
+  private deliver(buf: Uint8Array, base: number, count: number, stable: boolean): void {
+    const records = this.records;
+    for (let i = 0; i < count && !this.halted; i++) {
+      const r = i * SCAN_RECORD_FIELDS;
+      const flags = records[r + REC_FLAGS];
+      const offset = base + records[r + REC_OFFSET];
+      const segment = buf.subarray(offset, offset + records[r + REC_LENGTH]);
+      const opcode = flags & 0xf;
+      if (opcode >= 8) {
+        this.collectControl(opcode, segment, (flags & FLAG_FRAME_END) !== 0);
+        continue;
+      }
+      const error = this.assembler.segment(segment, flags, records[r + REC_MESSAGE_OPCODE], records[r + REC_FRAME_LENGTH], stable);
+      if (error) this.fail(error);
+    }
+  }
+
+  private collectControl(opcode: number, segment: Uint8Array, isEnd: boolean): void {
+    this.control.set(segment, this.controlLength);
+    this.controlLength += segment.length;
+    if (!isEnd) return;
+    const payload = this.control.slice(0, this.controlLength);
+    this.controlLength = 0;
+    this.handler.onControl(opcode, payload);
+  }
+
+  private fail(error: ProtocolError): void {
+    if (this.halted) return;
+    this.halted = true;
+    this.assembler.abort();
+    this.handler.onError(error);
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Carves small output buffers out of a shared slab, so a header or a small frame costs a
+ * subarray, not an allocation. A slab is never rewritten: when it is used up a new one
+ * replaces it, and the old one lives as long as some socket write still holds a view of it.
+ */
+export class Slab {
+  private slab: Uint8Array;
+  private used = 0;
+
+  constructor(private readonly slabBytes = 64 * 1024) {
+    this.slab = new Uint8Array(slabBytes);
+  }
+
+  /** A fresh region of `byteLength` bytes; large requests get their own buffer. */
+  take(byteLength: number): Uint8Array {
+    if (byteLength > this.slabBytes >>> 3) return new Uint8Array(byteLength);
+    if (this.used + byteLength > this.slabBytes) {
+      this.slab = new Uint8Array(this.slabBytes);
+      this.used = 0;
+    }
+    const region = this.slab.subarray(this.used, this.used + byteLength);
+    this.used = (this.used + byteLength + 7) & ~7; // 8-byte aligned starts keep word masking aligned
+    return region;
+  }
+}
+
+/** The process-wide slab the writers share (JavaScript is single-threaded per isolate). */
+export const sharedSlab = new Slab();

@@ -1,0 +1,86 @@
+import type { FrameCodec, FrameHeader } from '../codec/codec';
+import { headerLengthOf } from '../codec/js/header';
+import { Defaults } from '../protocol/limits';
+import { maskKeys } from './mask-keys';
+import type { Role } from './reader';
+import { sharedSlab } from './slab';
+
+/** Options of a FrameWriter. */
+export interface FrameWriterOptions {
+  role: Role;
+  codec: FrameCodec;
+  /** Largest frame payload before a message is fragmented (default: never fragment). */
+  maxFrameBytes?: number;
+}
+
+/**
+ * Unmasked payloads up to this size are copied behind their header (one buffer, one write
+ * slot); larger ones go out as their own buffer after the header, with no copy.
+ */
+const COPY_PAYLOAD_MAX_BYTES = 2048;
+
+/**
+ * The sans-I/O write side: messages in, wire-ready buffers out (appended to `out`, to be
+ * written in order, typically corked into one socket write).
+ *
+ * The header is written in front of the payload (codec.writeHeader ends at the payload), a
+ * client masks with a fresh key per frame, and a server sends large payloads without copying.
+ */
+export class FrameWriter {
+  private readonly codec: FrameCodec;
+  private readonly masked: boolean;
+  private readonly maxFrameBytes: number;
+  private readonly header: FrameHeader = {
+    fin: true, rsv1: false, rsv2: false, rsv3: false, opcode: 0,
+    masked: false, maskKey: 0, payloadLength: 0, headerLength: 0,
+  };
+
+  constructor(options: FrameWriterOptions) {
+    this.codec = options.codec;
+    this.masked = options.role === 'client';
+    this.maxFrameBytes = Math.max(1, options.maxFrameBytes ?? Defaults.maxFrameBytes);
+  }
+
+  /** True for the client role, whose frames are masked. */
+  get isMasking(): boolean {
+    return this.masked;
+  }
+
+  /**
+   * Encodes a whole message, fragmented at maxFrameBytes. `rsv1` marks the first frame
+   * only (RFC 7692 §6.1). `payload` is not modified and, on the server, may be referenced.
+   */
+  message(opcode: number, payload: Uint8Array, out: Uint8Array[], rsv1 = false): void {
+    if (payload.length <= this.maxFrameBytes) {
+      this.frame(opcode, payload, true, rsv1, out);
+      return;
+    }
+    for (let at = 0; at < payload.length; at += this.maxFrameBytes) {
+      const end = Math.min(at + this.maxFrameBytes, payload.length);
+      this.frame(at === 0 ? opcode : 0, payload.subarray(at, end), end === payload.length, at === 0 && rsv1, out);
+    }
+  }
+
+  /** Encodes one frame. */
+  frame(opcode: number, payload: Uint8Array, fin: boolean, rsv1: boolean, out: Uint8Array[]): void {
+    const h = this.header;
+    h.opcode = opcode;
+    h.fin = fin;
+    h.rsv1 = rsv1;
+    h.masked = this.masked;
+    h.maskKey = this.masked ? maskKeys.take() : 0;
+    h.payloadLength = payload.length;
+    const headerLength = headerLengthOf(payload.length, this.masked);
+    if (!this.masked && payload.length > COPY_PAYLOAD_MAX_BYTES) {
+      const head = sharedSlab.take(headerLength);
+      this.codec.writeHeader(head, headerLength, h);
+      out.push(head, payload);
+      return;
+    }
+    const frame = sharedSlab.take(headerLength + payload.length);
+    this.codec.writeHeader(frame, headerLength, h);
+    frame.set(payload, headerLength);
+    if (this.masked) this.codec.mask(frame, headerLength, frame.length, h.maskKey, 0);
+    out.push(frame);
+  }
+}

@@ -126,7 +126,8 @@ export function createWasmCodec(kernels: WasmKernels, simd: boolean): WasmCodec 
       copyIn(buf, pos, n);
       total += scanOnce(arenaPtr, n, state, records, total, pos - start);
       const consumed = state[ST_CONSUMED];
-      buf.set(memory.bytes().subarray(arenaPtr, arenaPtr + consumed), pos);
+      // The whole window goes back: a payload unmasked just before a violation counts too.
+      buf.set(memory.bytes().subarray(arenaPtr, arenaPtr + n), pos);
       pos += consumed;
       if (state[ST_STATUS] !== 0 || total >= capacity || pos + (n - consumed) >= end) break;
     }

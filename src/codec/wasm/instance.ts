@@ -40,10 +40,10 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
  * WebAssembly is a result.
  */
 export function loadKernels(
-  api: WebAssemblyApi | undefined = globalThis.WebAssembly,
+  api: WebAssemblyApi | null = globalThis.WebAssembly ?? null,
   builds: readonly ('simd' | 'scalar')[] = ['simd', 'scalar'],
 ): WasmLoadResult {
-  if (api === undefined || typeof api.Module !== 'function') {
+  if (api === null || typeof api.Module !== 'function') {
     return { ok: false, error: new Error('WebAssembly is not available in this runtime') };
   }
   const failures: string[] = [];

@@ -12,6 +12,13 @@ export type CodecKind = 'auto' | 'wasm' | 'js';
  */
 export const WASM_MIN_BYTES = 256;
 
+/**
+ * Below this many bytes, 'auto' scans a chunk in JavaScript: one WASM scan costs ~200 ns of
+ * fixed overhead (state and records across the boundary, the chunk copied in and out), which
+ * a chunk of one or a few tiny frames does not win back. See bench/RESULTS.md.
+ */
+export const WASM_SCAN_MIN_BYTES = 256;
+
 /** Thrown by every method of an unavailable wasm codec, and by selectCodec('wasm'). */
 export class CodecUnavailableError extends Error {
   readonly code = 'WS_ERR_CODEC_UNAVAILABLE';
@@ -25,7 +32,7 @@ export class CodecUnavailableError extends Error {
 export interface CodecSet {
   /** The WASM codec, or a stand-in that throws CodecUnavailableError from every method. */
   readonly wasm: FrameCodec;
-  /** The mixed codec: js under WASM_MIN_BYTES and for header ops, wasm above. js without WASM. */
+  /** The mixed codec: js for small inputs and header ops, wasm above. js without WASM. */
   readonly auto: FrameCodec;
   /** Why WASM could not be used; null when it can. */
   readonly wasmError: Error | null;
@@ -48,7 +55,8 @@ function autoCodec(wasm: WasmCodec): FrameCodec {
       (end - start < WASM_MIN_BYTES ? js : wasm).mask(buf, start, end, key, phase),
     utf8: (buf, start, end, state) =>
       (end - start < WASM_MIN_BYTES ? js : wasm).utf8(buf, start, end, state),
-    scan: wasm.scan,
+    scan: (buf, start, end, state, records) =>
+      (end - start < WASM_SCAN_MIN_BYTES ? js : wasm).scan(buf, start, end, state, records),
   };
 }
 

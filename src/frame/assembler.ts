@@ -3,8 +3,8 @@ import { ProtocolError } from '../errors';
 
 /** Receives one message's bytes as they arrive (gorilla's NextReader, push side). */
 export interface MessageSink {
-  /** Bytes of the message, in order. When `stable` is false the view is only valid during the call. */
-  write(data: Uint8Array, stable: boolean): void;
+  /** Bytes of the message, in order: a view of the socket chunk, the sink's to keep. */
+  write(data: Uint8Array): void;
   /** The message is complete. */
   end(): void;
   /** The message will not complete: the connection failed. */
@@ -26,9 +26,9 @@ export interface MessageHandler {
 const MIN_FRAGMENTED_CAPACITY = 4096;
 
 /**
- * Turns payload segments (from FrameReader) into messages. A single-frame message is sized
- * exactly from its header; with the js codec and a message that arrived whole in one chunk,
- * the message is a view of that chunk (no copy). Fragmented messages grow by doubling, and
+ * Turns payload segments (from FrameReader) into messages. A message that arrived whole in
+ * one chunk is a view of that chunk (no copy); a single-frame message split across chunks is
+ * sized exactly from its header. Fragmented messages grow by doubling, and
  * never past what the reader's maxMessageBytes check let through.
  */
 export class MessageAssembler {
@@ -42,7 +42,7 @@ export class MessageAssembler {
   constructor(private readonly handler: MessageHandler, private readonly maxFragments: number) {}
 
   /** One data segment with its scan record fields. Returns an error to fail the connection. */
-  segment(data: Uint8Array, flags: number, messageOpcode: number, frameLength: number, stable: boolean): ProtocolError | undefined {
+  segment(data: Uint8Array, flags: number, messageOpcode: number, frameLength: number): ProtocolError | undefined {
     const isFrameStart = (flags & FLAG_FRAME_START) !== 0;
     const isMessageEnd = (flags & FLAG_FRAME_END) !== 0 && (flags & FLAG_FIN) !== 0;
     if (isFrameStart && (flags & 0xf) !== 0) {
@@ -51,7 +51,7 @@ export class MessageAssembler {
         // The whole message is this one segment: hand it over without assembling.
         const { opcode, compressed } = this;
         this.reset();
-        this.handler.onMessage(opcode, stable ? data : data.slice(), compressed);
+        this.handler.onMessage(opcode, data, compressed);
         return undefined;
       }
     }
@@ -59,7 +59,7 @@ export class MessageAssembler {
       return new ProtocolError('WS_ERR_TOO_MANY_FRAGMENTS', 1009, `message spans more than ${this.maxFragments} frames`);
     }
     if (this.sink) {
-      if (data.length > 0) this.sink.write(data, stable);
+      if (data.length > 0) this.sink.write(data);
       if (isMessageEnd) this.finishSink();
       return undefined;
     }

@@ -4,10 +4,10 @@ import {
   REC_MESSAGE_OPCODE, REC_OFFSET, SCAN_ALLOW_RSV1, SCAN_FORBID_MASK, SCAN_RECORD_FIELDS,
   SCAN_REQUIRE_MASK, SCAN_STATE_FIELDS, ST_CONSUMED, ST_MAX_MESSAGE_BYTES, ST_OPTIONS, ST_STATUS,
 } from '../codec/constants';
-import { ARENA_WINDOW_BYTES, type WasmCodec } from '../codec/wasm/codec';
 import { errorFromStatus, ProtocolError } from '../errors';
 import { Defaults, MAX_CONTROL_PAYLOAD_BYTES } from '../protocol/limits';
 import { MessageAssembler, type MessageHandler } from './assembler';
+import { sharedSlab } from './slab';
 
 /** Which end of the connection this reader serves: servers read masked frames, clients unmasked. */
 export type Role = 'server' | 'client';
@@ -38,19 +38,13 @@ const RECORDS_PER_SCAN = 1024;
 /** Longest partial header carried to the next chunk (a full header is at most 14 bytes). */
 const MAX_PENDING_BYTES = 14;
 
-/** True while some reader is inside the shared WASM arena (a handler may feed another reader). */
-let arenaBusy = false;
-
-function hasArena(codec: FrameCodec): codec is WasmCodec {
-  return typeof (codec as Partial<WasmCodec>).arena === 'function';
-}
-
 /**
  * The sans-I/O read side: socket chunks of any size in, messages and control frames out.
  *
  * Each chunk is scanned in one codec call for all its frames (parse, rule checks, unmask,
- * UTF-8), then the records are walked in JavaScript. With the wasm codec the chunk is copied
- * once into linear memory and scanned there; with js it is scanned in place. RFC 6455 §5-6.
+ * UTF-8), then the records are walked in JavaScript. The chunk ends up unmasked in place
+ * (the wasm codec copies it into linear memory and back in one piece), so messages that
+ * arrived whole are views of it: no per-message copy or allocation. RFC 6455 §5-6.
  */
 export class FrameReader {
   private readonly codec: FrameCodec;
@@ -87,48 +81,28 @@ export class FrameReader {
   }
 
   /**
-   * Feeds one chunk. With the js codec the chunk's bytes are unmasked in place and messages
-   * may be views of it, so the caller hands the chunk over (Node's socket chunks are fresh).
+   * Feeds one chunk. Its bytes are unmasked in place and messages may be views of it, so the
+   * caller hands the chunk over (Node's socket chunks are fresh buffers).
    */
   push(chunk: Uint8Array): void {
     if (this.halted || chunk.length === 0) return;
-    if (hasArena(this.codec) && !arenaBusy) {
-      arenaBusy = true;
-      try {
-        this.pushThroughArena(this.codec, chunk);
-      } finally {
-        arenaBusy = false;
-      }
-    } else if (this.pendingLength > 0) {
+    if (this.pendingLength > 0) {
       const joined = new Uint8Array(this.pendingLength + chunk.length);
       joined.set(this.pending.subarray(0, this.pendingLength));
       joined.set(chunk, this.pendingLength);
       this.pendingLength = 0;
-      this.process(joined, 0, joined.length, true);
+      this.process(joined, 0, joined.length);
     } else {
-      this.process(chunk, 0, chunk.length, true);
-    }
-  }
-
-  private pushThroughArena(codec: WasmCodec, chunk: Uint8Array): void {
-    for (let pos = 0; pos < chunk.length && !this.halted;) {
-      const carried = this.pendingLength;
-      const n = Math.min(chunk.length - pos, ARENA_WINDOW_BYTES - carried);
-      const arena = codec.arena(carried + n);
-      if (carried > 0) arena.set(this.pending.subarray(0, carried));
-      arena.set(chunk.subarray(pos, pos + n), carried);
-      this.pendingLength = 0;
-      this.process(arena, 0, carried + n, false);
-      pos += n;
+      this.process(chunk, 0, chunk.length);
     }
   }
 
   /** Scans buf[start, end) to the end or the first error; keeps a trailing partial header. */
-  private process(buf: Uint8Array, start: number, end: number, stable: boolean): void {
+  private process(buf: Uint8Array, start: number, end: number): void {
     const { state, records } = this;
     while (!this.halted) {
       const count = this.codec.scan(buf, start, end, state, records);
-      this.deliver(buf, start, count, stable);
+      this.deliver(buf, start, count);
       if (this.halted) return;
       const status = state[ST_STATUS];
       if (status !== 0) return this.fail(errorFromStatus(status));
@@ -140,7 +114,7 @@ export class FrameReader {
     this.pendingLength = end - start;
   }
 
-  private deliver(buf: Uint8Array, base: number, count: number, stable: boolean): void {
+  private deliver(buf: Uint8Array, base: number, count: number): void {
     const records = this.records;
     for (let i = 0; i < count && !this.halted; i++) {
       const r = i * SCAN_RECORD_FIELDS;
@@ -152,7 +126,7 @@ export class FrameReader {
         this.collectControl(opcode, segment, (flags & FLAG_FRAME_END) !== 0);
         continue;
       }
-      const error = this.assembler.segment(segment, flags, records[r + REC_MESSAGE_OPCODE], records[r + REC_FRAME_LENGTH], stable);
+      const error = this.assembler.segment(segment, flags, records[r + REC_MESSAGE_OPCODE], records[r + REC_FRAME_LENGTH]);
       if (error) this.fail(error);
     }
   }
@@ -161,7 +135,7 @@ export class FrameReader {
     this.control.set(segment, this.controlLength);
     this.controlLength += segment.length;
     if (!isEnd) return;
-    const payload = this.control.slice(0, this.controlLength);
+    const payload = sharedSlab.copy(this.control.subarray(0, this.controlLength));
     this.controlLength = 0;
     this.handler.onControl(opcode, payload);
   }

@@ -1,7 +1,25 @@
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** Below this many bytes a plain byte loop beats creating a word view. */
+/** Below this many bytes a plain byte loop beats the word loop's set-up. */
 const WORD_LOOP_MIN_BYTES = 32;
+
+/**
+ * A word view over the whole ArrayBuffer last masked, reused while buffers repeat (the
+ * writer's slab, a socket's chunk masked in pieces): creating a view costs as much as
+ * masking ~200 bytes.
+ */
+let lastBuffer: ArrayBufferLike | null = null;
+let lastWords: Int32Array<ArrayBufferLike> = new Int32Array(0);
+
+function wordsOf(buffer: ArrayBufferLike): Int32Array<ArrayBufferLike> {
+  // A resizable buffer can change length under a cached fixed-length view: never cache one.
+  if ((buffer as { resizable?: boolean }).resizable) return new Int32Array(buffer, 0, buffer.byteLength >>> 2);
+  if (buffer !== lastBuffer || lastWords.length !== buffer.byteLength >>> 2) {
+    lastBuffer = buffer;
+    lastWords = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
+  }
+  return lastWords;
+}
 
 /** Key byte `phase` (0-3) of a big-endian key word. */
 function keyByte(key: number, phase: number): number {
@@ -32,10 +50,11 @@ export function mask(buf: Uint8Array, start: number, end: number, key: number, p
       phase = (phase + 1) & 3;
     }
     const count = (end - i) >>> 2;
-    const words = new Int32Array(buf.buffer, buf.byteOffset + i, count);
+    const words = wordsOf(buf.buffer);
     const word = keyWord(key, phase);
-    let w = 0;
-    for (const unrolled = count & ~7; w < unrolled; w += 8) {
+    let w = (buf.byteOffset + i) >>> 2;
+    const last = w + count;
+    for (const unrolled = w + (count & ~7); w < unrolled; w += 8) {
       words[w] ^= word;
       words[w + 1] ^= word;
       words[w + 2] ^= word;
@@ -45,7 +64,7 @@ export function mask(buf: Uint8Array, start: number, end: number, key: number, p
       words[w + 6] ^= word;
       words[w + 7] ^= word;
     }
-    for (; w < count; w++) words[w] ^= word;
+    for (; w < last; w++) words[w] ^= word;
     i += count << 2;
   }
   for (; i < end; i++) {

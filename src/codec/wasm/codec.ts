@@ -15,14 +15,8 @@ export const ARENA_WINDOW_BYTES = 1 << 20;
 /** Header bytes at most (2 + 8 + 4). */
 const MAX_HEADER_BYTES = 14;
 
-/** A FrameCodec over WASM kernels, plus the arena the frame reader scans in place. */
+/** A FrameCodec over WASM kernels. */
 export interface WasmCodec extends FrameCodec {
-  /**
-   * A view of `byteLength` (≤ ARENA_WINDOW_BYTES) bytes of linear memory that scan, mask and
-   * utf8 process in place, with no copy. One region, shared by every reader of the process:
-   * valid until the next arena() call or memory growth.
-   */
-  arena(byteLength: number): Uint8Array;
   /** Linear memory, for tests and diagnostics. */
   readonly memory: LinearMemory;
 }
@@ -135,13 +129,5 @@ export function createWasmCodec(kernels: WasmKernels, simd: boolean): WasmCodec 
     return total;
   }
 
-  // The reader's region sits after the public ops' window: a handler that masks or
-  // validates through this codec while a scan's records are being read cannot overwrite it.
-  const readerPtr = arenaPtr + ARENA_WINDOW_BYTES;
-  function arena(byteLength: number): Uint8Array {
-    memory.reserveArena(ARENA_WINDOW_BYTES + byteLength);
-    return memory.bytes().subarray(readerPtr, readerPtr + byteLength);
-  }
-
-  return { name: 'wasm', simd, parseHeader, writeHeader, mask, utf8, scan, arena, memory };
+  return { name: 'wasm', simd, parseHeader, writeHeader, mask, utf8, scan, memory };
 }

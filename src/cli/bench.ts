@@ -1,0 +1,24 @@
+import { formatTable, runCases } from '../bench/harness';
+import { headerCases, maskCases, READ_SHAPES, readPathCases, utf8Cases, type NamedCodec } from '../bench/codec-cases';
+import { SIZES } from '../bench/inputs';
+import { codecs } from '../codec/select';
+import { js } from '../codec/js/index';
+
+/** `wasmws bench`: the codec table, wasm vs js (and auto) per operation and size. */
+export async function benchCommand(args: string[]): Promise<void> {
+  const quick = args.includes('--quick');
+  const timeMs = quick ? 50 : 200;
+  const sizes = quick ? SIZES.filter(([, n]) => n <= 1 << 20) : SIZES;
+  const named: NamedCodec[] = [{ impl: 'js', codec: js }];
+  if (codecs.wasmError === null) named.push({ impl: 'wasm', codec: codecs.wasm }, { impl: 'auto', codec: codecs.auto });
+  else console.log(`WASM unavailable (${codecs.wasmError.message}): js only`);
+  console.log(`wasmws codec bench — ${process.version}, ${process.arch}, SIMD ${codecs.wasm.simd && codecs.wasmError === null ? 'on' : 'off'}`);
+  const cases = [
+    ...maskCases(named, sizes),
+    ...utf8Cases(named, sizes),
+    ...headerCases(named),
+    ...readPathCases(named, quick ? READ_SHAPES.filter(([, , n]) => n <= 1 << 20) : READ_SHAPES),
+  ];
+  const results = await runCases(cases, timeMs);
+  console.log(formatTable(results, ['js']));
+}

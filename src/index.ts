@@ -1,0 +1,16 @@
+// The public surface of `wasmws`, and nothing else.
+export { selectCodec, type CodecKind } from './codec/select';
+export type { FrameCodec, FrameHeader } from './codec/codec';
+export {
+  AlreadyClosedError, CloseError, HandshakeError, isUnexpectedClose, ProtocolError, TimeoutError,
+  WebSocketError, type ErrorCode, type ProtocolCloseCode,
+} from './errors';
+export { CloseCode, isValidWireCloseCode } from './protocol/close-code';
+export { Opcode, isControlOpcode } from './protocol/opcode';
+export { Defaults } from './protocol/limits';
+export { FrameReader, type FrameHandler, type FrameReaderOptions, type Role } from './frame/reader';
+export type { MessageHandler, MessageSink } from './frame/assembler';
+export { FrameWriter, type FrameWriterOptions } from './frame/writer';
+export { Message, type MessageType } from './frame/message';
+export { PreparedMessage, prepare } from './frame/prepared';
+export { encodeClosePayload, parseClosePayload, type ClosePayload } from './frame/close';

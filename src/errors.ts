@@ -64,7 +64,7 @@ export class HandshakeError extends WebSocketError {
   readonly headers: Record<string, string>;
   /** Up to 4 KiB of the response body (client side). */
   readonly body: Uint8Array;
-  constructor(message: string, status = 0, headers: Record<string, string> = {}, body = new Uint8Array(0), options?: ErrorOptions) {
+  constructor(message: string, status = 0, headers: Record<string, string> = {}, body: Uint8Array = new Uint8Array(0), options?: ErrorOptions) {
     super('WS_ERR_HANDSHAKE', message, options);
     this.status = status;
     this.headers = headers;
@@ -77,8 +77,8 @@ export class CloseError extends WebSocketError {
   readonly closeCode: number;
   readonly reason: string;
   readonly wasClean: boolean;
-  constructor(closeCode: number, reason: string, wasClean: boolean) {
-    super('WS_ERR_CLOSED', `connection closed: ${closeCode}${reason ? ` ${reason}` : ''}`);
+  constructor(closeCode: number, reason: string, wasClean: boolean, options?: ErrorOptions) {
+    super('WS_ERR_CLOSED', `connection closed: ${closeCode}${reason ? ` ${reason}` : ''}`, options);
     this.closeCode = closeCode;
     this.reason = reason;
     this.wasClean = wasClean;

@@ -1,4 +1,5 @@
 import type { FrameCodec, FrameHeader } from '../codec/codec';
+import { OP_TEXT } from '../codec/constants';
 import { headerLengthOf } from '../codec/js/header';
 import { Defaults } from '../protocol/limits';
 import { maskKeys } from './mask-keys';
@@ -18,6 +19,14 @@ export interface FrameWriterOptions {
  * slot); larger ones go out as their own buffer after the header, with no copy.
  */
 const COPY_PAYLOAD_MAX_BYTES = 2048;
+
+/** Strings up to this many UTF-8 bytes (3 per UTF-16 unit, at most) are encoded in place. */
+const TEXT_IN_PLACE_MAX_BYTES = 6144;
+
+/** Room for the longest header (2 + 8 + 4). */
+const MAX_HEADER_BYTES = 14;
+
+const encoder = new TextEncoder();
 
 /**
  * The sans-I/O write side: messages in, wire-ready buffers out (appended to `out`, to be
@@ -59,6 +68,34 @@ export class FrameWriter {
       const end = Math.min(at + this.maxFrameBytes, payload.length);
       this.frame(at === 0 ? opcode : 0, payload.subarray(at, end), end === payload.length, at === 0 && rsv1, out);
     }
+  }
+
+  /**
+   * Encodes a text message straight into its frame: the string is UTF-8-encoded behind
+   * reserved header room, so a short message costs one slab region and no extra copy.
+   */
+  text(text: string, out: Uint8Array[], rsv1 = false): void {
+    const maxBytes = text.length * 3;
+    if (maxBytes > TEXT_IN_PLACE_MAX_BYTES) {
+      this.message(OP_TEXT, encoder.encode(text), out, rsv1);
+      return;
+    }
+    const region = sharedSlab.take(MAX_HEADER_BYTES + maxBytes);
+    const { written } = encoder.encodeInto(text, region.subarray(MAX_HEADER_BYTES));
+    if (written > this.maxFrameBytes) {
+      this.message(OP_TEXT, region.subarray(MAX_HEADER_BYTES, MAX_HEADER_BYTES + written), out, rsv1);
+      return;
+    }
+    const h = this.header;
+    h.opcode = OP_TEXT;
+    h.fin = true;
+    h.rsv1 = rsv1;
+    h.masked = this.masked;
+    h.maskKey = this.masked ? maskKeys.take() : 0;
+    h.payloadLength = written;
+    const start = this.codec.writeHeader(region, MAX_HEADER_BYTES, h);
+    if (this.masked) this.codec.mask(region, MAX_HEADER_BYTES, MAX_HEADER_BYTES + written, h.maskKey, 0);
+    out.push(region.subarray(start, MAX_HEADER_BYTES + written));
   }
 
   /** Encodes one frame. */

@@ -1,0 +1,435 @@
+import type { FrameCodec } from '../codec/codec';
+import { OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT } from '../codec/constants';
+import { selectCodec } from '../codec/select';
+import {
+  AlreadyClosedError, CloseError, ProtocolError, TimeoutError, WebSocketError,
+} from '../errors';
+import { encodeClosePayload, parseClosePayload } from '../frame/close';
+import { Message } from '../frame/message';
+import { PreparedMessage } from '../frame/prepared';
+import { FrameReader, type Role } from '../frame/reader';
+import { FrameWriter } from '../frame/writer';
+import { resolveConnOptions, type ConnOptions, type ResolvedConnOptions } from '../options';
+import { CloseCode, MAX_CLOSE_REASON_BYTES } from '../protocol/close-code';
+import { MAX_CONTROL_PAYLOAD_BYTES } from '../protocol/limits';
+import { Inbox } from './inbox';
+import type { MessageReader } from './message-reader';
+import { MessageWriter } from './message-writer';
+import { Outbox, type WritableSocket } from './outbox';
+import { Keepalive } from './keepalive';
+
+/** How a connection ended. */
+export interface CloseInfo {
+  /** The close code received (or sent, when we failed the connection); 1006 if none was exchanged. */
+  code: number;
+  reason: string;
+  /** True when both close frames were exchanged before TCP closed. RFC 6455 §7.1.5. */
+  wasClean: boolean;
+}
+
+/** The socket a Conn runs on: node:net Socket and tls.TLSSocket fit. */
+export interface ConnSocket extends WritableSocket {
+  on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
+  on(event: 'close' | 'end' | 'drain', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  end(): unknown;
+  destroy(): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  setNoDelay?(noDelay?: boolean): unknown;
+  readonly remoteAddress?: string;
+  readonly destroyed: boolean;
+}
+
+/** Options of send(). */
+export interface SendOptions {
+  /** Send as binary (default for bytes) or text (default for strings). */
+  binary?: boolean;
+  /** Compress this message when permessage-deflate was negotiated (default true). */
+  compress?: boolean;
+}
+
+/** The upgrade request as the server saw it. */
+export interface UpgradeRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** What the handshake hands to a new Conn. */
+export interface ConnInit {
+  socket: ConnSocket;
+  role: Role;
+  options?: ConnOptions;
+  /** Bytes that arrived after the handshake, before the Conn existed. */
+  head?: Uint8Array;
+  subprotocol?: string;
+  extensions?: string;
+  request?: UpgradeRequest;
+}
+
+type State = 'open' | 'closing' | 'closed';
+
+interface PendingPing {
+  payload: Uint8Array;
+  sentAt: number;
+  resolve: (rttMs: number) => void;
+  reject: (err: Error) => void;
+}
+
+const encoder = new TextEncoder();
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Cuts a reason to at most 123 UTF-8 bytes without splitting a character. */
+function fitReason(reason: string): string {
+  let bytes = encoder.encode(reason);
+  while (bytes.length > MAX_CLOSE_REASON_BYTES) {
+    reason = reason.slice(0, -1);
+    bytes = encoder.encode(reason);
+  }
+  return reason;
+}
+
+/**
+ * A WebSocket connection, the same type on both ends (gorilla's Conn).
+ *
+ * Read with `read()`, `for await (const msg of conn)` or `nextReader()`; write with `send()`
+ * (await it for backpressure) or `nextWriter()`; `ping()`, `close()`, `closed`.
+ *
+ *   close handshake (RFC 6455 §7):
+ *
+ *     we close:    send Close ──► peer echoes Close ──► server ends TCP (client waits for it)
+ *     peer closes: receive Close ──► echo Close ──► server ends TCP (client waits for it)
+ *     failure:     send Close(1002/1007/1009…) ──► stop reading ──► TCP closed
+ *     no answer within closeTimeoutMs: TCP destroyed, wasClean = false
+ */
+export class Conn implements AsyncIterable<Message> {
+  /** 'server' or 'client'. */
+  readonly role: Role;
+  /** The subprotocol agreed in the handshake, or ''. */
+  readonly subprotocol: string;
+  /** The Sec-WebSocket-Extensions agreed in the handshake, or ''. */
+  readonly extensions: string;
+  /** The upgrade request (server side). */
+  readonly request: UpgradeRequest | undefined;
+  /** The peer's address, as the socket reports it. */
+  readonly remoteAddress: string | undefined;
+  /** Resolves once the connection is closed, however it ended. Never rejects. */
+  readonly closed: Promise<CloseInfo>;
+  /** Called with each ping's payload (the pong is sent automatically). */
+  onPing: ((payload: Uint8Array) => void) | undefined;
+  /** Called with each pong's payload. */
+  onPong: ((payload: Uint8Array) => void) | undefined;
+
+  private readonly socket: ConnSocket;
+  private readonly options: ResolvedConnOptions;
+  private readonly codec: FrameCodec;
+  private readonly reader: FrameReader;
+  private readonly writer: FrameWriter;
+  private readonly inbox: Inbox;
+  private readonly outbox: Outbox;
+  private readonly keepalive: Keepalive;
+  private state: State = 'open';
+  private closeSent = false;
+  private closeReceived: { code: number; reason: string } | null = null;
+  private failure: { code: number; reason: string; error: Error } | null = null;
+  private closeTimer: ReturnType<typeof setTimeout> | undefined;
+  private pings: PendingPing[] = [];
+  private writerActive = false;
+  private readonly waitingToWrite: (() => void)[] = [];
+  private resolveClosed!: (info: CloseInfo) => void;
+
+  constructor(init: ConnInit) {
+    this.role = init.role;
+    this.socket = init.socket;
+    this.subprotocol = init.subprotocol ?? '';
+    this.extensions = init.extensions ?? '';
+    this.request = init.request;
+    this.remoteAddress = init.socket.remoteAddress;
+    this.options = resolveConnOptions(init.options ?? {}, init.role);
+    this.codec = selectCodec(this.options.codec);
+    this.closed = new Promise((resolve) => { this.resolveClosed = resolve; });
+    this.reader = new FrameReader({
+      role: this.role, codec: this.codec,
+      maxMessageBytes: this.options.maxMessageBytes, maxFragments: this.options.maxFragments,
+    }, {
+      onMessage: (opcode, data) => this.inbox.deliver(new Message(opcode === OP_TEXT ? 'text' : 'binary', data)),
+      onMessageStart: (opcode) => this.inbox.startMessage(opcode === OP_TEXT ? 'text' : 'binary'),
+      onControl: (opcode, payload) => this.onControl(opcode, payload),
+      onError: (error) => this.fail(error.closeCode, error.message, error),
+    });
+    this.writer = new FrameWriter({ role: this.role, codec: this.codec, maxFrameBytes: this.options.maxFrameBytes });
+    this.inbox = new Inbox(this.options.maxReadBufferBytes, {
+      pause: () => this.socket.pause(),
+      resume: () => { if (this.state !== 'closed') this.socket.resume(); },
+    });
+    this.outbox = new Outbox(this.socket);
+    this.keepalive = new Keepalive(this.options, {
+      ping: () => this.sendControl(OP_PING, new Uint8Array(0)),
+      timedOut: () => this.terminate(new TimeoutError(`no pong within ${this.options.pongTimeoutMs} ms`)),
+      idle: () => { if (this.state === 'open') void this.close(CloseCode.GoingAway, 'idle timeout').catch(() => {}); },
+    });
+
+    this.socket.setNoDelay?.(true);
+    this.socket.on('data', (chunk) => this.onData(chunk));
+    this.socket.on('error', (err) => { if (!this.failure) this.failure = { code: CloseCode.Abnormal, reason: err.message, error: err }; });
+    this.socket.on('close', () => this.finish());
+    if (init.head && init.head.length > 0) this.onData(init.head);
+    this.socket.resume(); // the client handshake leaves the socket paused after the 101
+  }
+
+  // ── reading ───────────────────────────────────────────────────────────────────────
+
+  /**
+   * The next message. Rejects with a CloseError once the connection is closed and every
+   * message received before the close has been read.
+   */
+  read(): Promise<Message> {
+    return this.inbox.read();
+  }
+
+  /** The next message as a stream of chunks, consumed as it arrives. */
+  nextReader(): Promise<MessageReader> {
+    return this.inbox.nextReader();
+  }
+
+  /** Iterates messages; ends quietly on a normal close (1000, 1001, 1005), throws a CloseError otherwise. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
+    for (;;) {
+      let message: Message;
+      try {
+        message = await this.read();
+      } catch (err) {
+        if (err instanceof CloseError && err.wasClean && (err.closeCode === CloseCode.Normal
+          || err.closeCode === CloseCode.GoingAway || err.closeCode === CloseCode.NoStatus)) return;
+        throw err;
+      }
+      yield message;
+    }
+  }
+
+  // ── writing ───────────────────────────────────────────────────────────────────────
+
+  /**
+   * Sends a message: strings as text, bytes as binary (unless `binary` says otherwise), or a
+   * PreparedMessage. Resolves when the frame is with the socket and the socket is under its
+   * high-water mark. Throws at once when the connection is closing (misuse).
+   */
+  send(data: string | Uint8Array | ArrayBuffer | ArrayBufferView | PreparedMessage, options: SendOptions = {}): Promise<void> {
+    this.checkOpen();
+    const go = () => this.sendNow(data, options);
+    if (this.writerActive || this.waitingToWrite.length > 0) {
+      return new Promise((resolve, reject) => this.waitingToWrite.push(() => go().then(resolve, reject)));
+    }
+    return go();
+  }
+
+  /** Starts a message written in fragments; other sends wait until it is closed. */
+  nextWriter(type: 'text' | 'binary' = 'binary'): Promise<MessageWriter> {
+    this.checkOpen();
+    const isOpen = () => this.state === 'open';
+    const make = () => {
+      this.writerActive = true;
+      return new MessageWriter(type === 'text' ? OP_TEXT : OP_BINARY, {
+        writeFrame: (opcode, payload, fin) => {
+          this.checkOpen();
+          const frames: Uint8Array[] = [];
+          this.writer.frame(opcode, payload, fin, false, frames);
+          this.outbox.enqueue(frames);
+          return this.outbox.whenWritable();
+        },
+        release: () => this.releaseWriter(),
+        get isOpen() { return isOpen(); },
+      });
+    };
+    if (!this.writerActive && this.waitingToWrite.length === 0) return Promise.resolve(make());
+    return new Promise((resolve) => this.waitingToWrite.push(() => resolve(make())));
+  }
+
+  /** Sends a ping; resolves with the round-trip time in ms when its pong arrives. */
+  ping(data: Uint8Array | string = new Uint8Array(0)): Promise<number> {
+    this.checkOpen();
+    const payload = typeof data === 'string' ? encoder.encode(data) : data;
+    if (payload.length > MAX_CONTROL_PAYLOAD_BYTES) {
+      throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `ping payload is ${payload.length} bytes; at most ${MAX_CONTROL_PAYLOAD_BYTES}`);
+    }
+    return new Promise((resolve, reject) => {
+      this.pings.push({ payload: payload.slice(), sentAt: performance.now(), resolve, reject });
+      this.sendControl(OP_PING, payload);
+    });
+  }
+
+  /** Bytes queued for the socket and not yet written by it. */
+  get bufferedAmount(): number {
+    return this.outbox.bufferedAmount;
+  }
+
+  /** 'open', 'closing' or 'closed'. */
+  get readyState(): State {
+    return this.state;
+  }
+
+  // ── closing ───────────────────────────────────────────────────────────────────────
+
+  /**
+   * Starts the close handshake (code 1000 by default) and resolves when the connection is
+   * closed. Throws at once on a code or reason that may not be sent. Idempotent.
+   */
+  close(code: number = CloseCode.Normal, reason = ''): Promise<CloseInfo> {
+    const payload = encodeClosePayload(code, reason);
+    if (this.state !== 'open') return this.closed;
+    this.startClosing(payload);
+    return this.closed;
+  }
+
+  /** Ends the TCP connection at once, with no close handshake. */
+  terminate(error: Error = new AlreadyClosedError('terminated')): void {
+    if (!this.failure) this.failure = { code: CloseCode.Abnormal, reason: error.message, error };
+    this.socket.destroy();
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────────
+
+  private checkOpen(): void {
+    if (this.state !== 'open') throw new AlreadyClosedError();
+  }
+
+  private sendNow(data: string | Uint8Array | ArrayBuffer | ArrayBufferView | PreparedMessage, options: SendOptions): Promise<void> {
+    if (this.state !== 'open') return Promise.reject(new AlreadyClosedError());
+    const frames: Uint8Array[] = [];
+    if (data instanceof PreparedMessage) {
+      frames.push(...data.frames(this.writer, `f${this.options.maxFrameBytes}`));
+    } else if (typeof data === 'string') {
+      if (options.binary) this.writer.message(OP_BINARY, encoder.encode(data), frames);
+      else this.writer.text(data, frames);
+    } else {
+      const bytes = data instanceof Uint8Array ? data
+        : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+          : new Uint8Array(data);
+      this.writer.message(options.binary === false ? OP_TEXT : OP_BINARY, bytes, frames);
+    }
+    let size = 0;
+    for (const frame of frames) size += frame.length;
+    if (this.outbox.bufferedAmount + size > this.options.maxBufferedBytes) {
+      if (this.options.bufferFullPolicy === 'close') {
+        this.fail(CloseCode.PolicyViolation, 'send buffer full', new WebSocketError('WS_ERR_BUFFER_FULL', 'send buffer full'));
+      }
+      return Promise.reject(new WebSocketError('WS_ERR_BUFFER_FULL', `more than ${this.options.maxBufferedBytes} bytes waiting to be written`));
+    }
+    this.outbox.enqueue(frames);
+    return this.outbox.whenWritable();
+  }
+
+  private releaseWriter(): void {
+    this.writerActive = false;
+    while (!this.writerActive && this.waitingToWrite.length > 0) this.waitingToWrite.shift()!();
+  }
+
+  private sendControl(opcode: number, payload: Uint8Array): void {
+    if (this.closeSent || this.state === 'closed') return;
+    const frames: Uint8Array[] = [];
+    this.writer.frame(opcode, payload, true, false, frames);
+    this.outbox.enqueue(frames);
+  }
+
+  private onData(chunk: Uint8Array): void {
+    this.keepalive.received();
+    this.reader.push(chunk);
+  }
+
+  private onControl(opcode: number, payload: Uint8Array): void {
+    if (opcode === OP_PING) {
+      this.onPing?.(payload);
+      if (!this.closeSent && this.state !== 'closed') {
+        const frames: Uint8Array[] = [];
+        this.writer.frame(OP_PONG, payload, true, false, frames);
+        this.outbox.enqueuePong(frames[0]);
+      }
+    } else if (opcode === OP_PONG) {
+      this.settlePings(payload);
+      this.onPong?.(payload);
+    } else if (opcode === OP_CLOSE) {
+      const parsed = parseClosePayload(payload, this.codec);
+      if (parsed instanceof ProtocolError) this.fail(parsed.closeCode, parsed.message, parsed);
+      else this.onCloseFrame(parsed.code, parsed.reason);
+    }
+  }
+
+  /** Resolves the ping this pong answers, and every older one (a peer may answer only the latest). */
+  private settlePings(payload: Uint8Array): void {
+    const index = this.pings.findIndex((p) => sameBytes(p.payload, payload));
+    if (index < 0) return;
+    const now = performance.now();
+    for (const ping of this.pings.splice(0, index + 1)) ping.resolve(now - ping.sentAt);
+  }
+
+  private onCloseFrame(code: number, reason: string): void {
+    this.reader.halt();
+    this.closeReceived = { code, reason };
+    if (!this.closeSent) {
+      // Echo the code (RFC 6455 §5.5.1); no code received means an empty close back.
+      this.startClosing(code === CloseCode.NoStatus ? new Uint8Array(0) : encodeClosePayload(code));
+    }
+    this.inbox.fail(new CloseError(code, reason, true));
+    this.endTcpIfDone();
+  }
+
+  /** Fails the connection (RFC 6455 §7.1.7): close frame with `code`, no more reading. */
+  private fail(code: number, reason: string, error: Error): void {
+    this.reader.halt();
+    if (!this.failure) this.failure = { code, reason, error };
+    this.inbox.fail(new CloseError(code, reason, false, { cause: error }));
+    if (!this.closeSent && this.state !== 'closed') this.startClosing(encodeClosePayload(code, fitReason(reason)));
+    // Nothing more will be read, so no close frame will be waited for: end the TCP side now.
+    this.outbox.flush();
+    if (this.role === 'server') this.socket.end();
+    else this.armCloseTimer(Math.min(this.options.closeTimeoutMs, 1000));
+  }
+
+  private startClosing(payload: Uint8Array): void {
+    const frames: Uint8Array[] = [];
+    this.writer.frame(OP_CLOSE, payload, true, false, frames);
+    this.outbox.enqueue(frames);
+    this.closeSent = true;
+    if (this.state === 'open') this.state = 'closing';
+    this.keepalive.stop();
+    this.armCloseTimer(this.options.closeTimeoutMs);
+    for (const waiting of this.waitingToWrite.splice(0)) waiting(); // each rejects: not open
+  }
+
+  private armCloseTimer(ms: number): void {
+    clearTimeout(this.closeTimer);
+    this.closeTimer = setTimeout(() => this.socket.destroy(), ms);
+  }
+
+  /** The server ends TCP once both close frames are exchanged (RFC 6455 §7.1.1). */
+  private endTcpIfDone(): void {
+    if (!this.closeSent || !this.closeReceived) return;
+    this.outbox.flush();
+    if (this.role === 'server') this.socket.end();
+  }
+
+  private finish(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearTimeout(this.closeTimer);
+    this.keepalive.stop();
+    this.reader.halt();
+    const info: CloseInfo = this.closeReceived && this.closeSent && !this.failure
+      ? { code: this.closeReceived.code, reason: this.closeReceived.reason, wasClean: true }
+      : this.failure
+        ? { code: this.failure.code, reason: this.failure.reason, wasClean: false }
+        : { code: CloseCode.Abnormal, reason: '', wasClean: false };
+    const error = new CloseError(info.code, info.reason, info.wasClean, this.failure ? { cause: this.failure.error } : undefined);
+    this.inbox.fail(error);
+    this.outbox.close(error);
+    for (const ping of this.pings.splice(0)) ping.reject(error);
+    for (const waiting of this.waitingToWrite.splice(0)) waiting();
+    this.resolveClosed(info);
+  }
+}

@@ -1,0 +1,127 @@
+import { AlreadyClosedError } from '../errors';
+
+/** The part of a socket the outbox writes to (node:net Socket and tls.TLSSocket fit). */
+export interface WritableSocket {
+  write(data: Uint8Array): boolean;
+  cork(): void;
+  uncork(): void;
+  readonly writableLength: number;
+  readonly writableNeedDrain: boolean;
+  once(event: 'drain', listener: () => void): unknown;
+}
+
+/** Frames up to this total are joined into one buffer for a single write call. */
+const JOIN_MAX_BYTES = 64 * 1024;
+
+/** Deferral to the end of this turn of the event loop (after I/O callbacks and microtasks). */
+const defer: (fn: () => void) => void =
+  typeof setImmediate === 'function' ? (fn) => { setImmediate(fn); } : (fn) => { setTimeout(fn, 0); };
+
+/**
+ * Frames on their way to the socket. Everything queued during one turn of the event loop
+ * goes out in one write (small frames joined, large ones corked together), so a burst of
+ * sends or replies costs one syscall. `whenWritable()` resolves once the queued bytes are
+ * handed to the socket and its buffer is under the high-water mark: awaiting it is
+ * backpressure.
+ */
+export class Outbox {
+  private frames: Uint8Array[] = [];
+  private queuedBytes = 0;
+  private scheduled = false;
+  private pong: Uint8Array | null = null;
+  private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private waitingForDrain = false;
+  private closedError: Error | null = null;
+
+  constructor(private readonly socket: WritableSocket) {}
+
+  /** Queues frames (in order) for the next flush. */
+  enqueue(frames: readonly Uint8Array[]): void {
+    if (this.closedError) return;
+    for (const frame of frames) {
+      this.frames.push(frame);
+      this.queuedBytes += frame.length;
+    }
+    this.schedule();
+  }
+
+  /**
+   * Queues a pong. Only the newest pong not yet written is kept (RFC 6455 §5.5.3 allows
+   * answering only the most recent ping), so a peer flooding pings without reading cannot
+   * grow this queue.
+   */
+  enqueuePong(frame: Uint8Array): void {
+    if (this.closedError) return;
+    this.pong = frame;
+    this.schedule();
+  }
+
+  /** Resolves when everything queued so far is with the socket and the socket is not over its high-water mark. */
+  whenWritable(): Promise<void> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    if (!this.scheduled && this.frames.length === 0 && !this.socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** Bytes queued here plus bytes the socket has not yet written. */
+  get bufferedAmount(): number {
+    return this.queuedBytes + this.socket.writableLength;
+  }
+
+  /** Writes everything queued now. */
+  flush(): void {
+    this.scheduled = false;
+    if (this.closedError) return;
+    const frames = this.frames;
+    if (this.pong) {
+      frames.push(this.pong);
+      this.queuedBytes += this.pong.length;
+      this.pong = null;
+    }
+    if (frames.length === 1) {
+      this.socket.write(frames[0]);
+    } else if (frames.length > 1 && this.queuedBytes <= JOIN_MAX_BYTES) {
+      const joined = new Uint8Array(this.queuedBytes);
+      let at = 0;
+      for (const frame of frames) { joined.set(frame, at); at += frame.length; }
+      this.socket.write(joined);
+    } else if (frames.length > 1) {
+      this.socket.cork();
+      for (const frame of frames) this.socket.write(frame);
+      this.socket.uncork();
+    }
+    this.frames = [];
+    this.queuedBytes = 0;
+    this.settleWaiters();
+  }
+
+  /** Drops whatever is queued and rejects every waiter: the connection is gone. */
+  close(error: Error = new AlreadyClosedError()): void {
+    if (this.closedError) return;
+    this.closedError = error;
+    this.frames = [];
+    this.queuedBytes = 0;
+    this.pong = null;
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    defer(() => this.flush());
+  }
+
+  private settleWaiters(): void {
+    if (this.waiters.length === 0) return;
+    if (!this.socket.writableNeedDrain) {
+      for (const waiter of this.waiters.splice(0)) waiter.resolve();
+      return;
+    }
+    if (this.waitingForDrain) return;
+    this.waitingForDrain = true;
+    this.socket.once('drain', () => {
+      this.waitingForDrain = false;
+      if (!this.scheduled) this.settleWaiters();
+    });
+  }
+}

@@ -1,0 +1,74 @@
+import { HandshakeError } from '../errors';
+import { acceptKeyFor } from './accept-key';
+import type { HttpHead } from './http-head';
+import { hasToken, headerTokens, headerValue, isToken } from './tokens';
+
+/** What the client sends: the target and the offers. */
+export interface ClientRequest {
+  /** Request target: path and query. */
+  path: string;
+  /** Host header value (host[:port]). */
+  host: string;
+  key: string;
+  subprotocols: readonly string[];
+  headers: Record<string, string>;
+}
+
+/** The opening handshake request. RFC 6455 §4.1. */
+export function buildRequest(req: ClientRequest): string {
+  for (const p of req.subprotocols) {
+    if (!isToken(p)) throw new HandshakeError(`subprotocol ${JSON.stringify(p)} is not a token`);
+  }
+  const lines = [
+    `GET ${req.path} HTTP/1.1`,
+    `Host: ${req.host}`,
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    `Sec-WebSocket-Key: ${req.key}`,
+    'Sec-WebSocket-Version: 13',
+  ];
+  if (req.subprotocols.length > 0) lines.push(`Sec-WebSocket-Protocol: ${req.subprotocols.join(', ')}`);
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (/[\r\n]/.test(name + value)) throw new HandshakeError(`header ${JSON.stringify(name)} contains a line break`);
+    lines.push(`${name}: ${value}`);
+  }
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/** What the server agreed to. */
+export interface AcceptedResponse {
+  subprotocol: string;
+  extensions: string;
+}
+
+/**
+ * Checks a 101 response. RFC 6455 §4.1 (client requirements 1-6): Upgrade and Connection
+ * tokens, Sec-WebSocket-Accept for our key, a subprotocol we offered (or none), and no
+ * extension we did not offer (this client offers none unless compression says otherwise).
+ */
+export function checkResponse(head: HttpHead, req: ClientRequest, offeredExtensions: readonly string[]): AcceptedResponse | HandshakeError {
+  const headers = flatten(head.headers);
+  const status = Number(head.startLine[1]);
+  const fail = (message: string) => new HandshakeError(message, status, headers);
+  if (status !== 101) return fail(`expected status 101, got ${status} ${head.startLine[2]}`.trim());
+  if (!hasToken(head.headers.upgrade, 'websocket')) return fail('response Upgrade header is not "websocket"');
+  if (!hasToken(head.headers.connection, 'upgrade')) return fail('response Connection header does not contain "Upgrade"');
+  if (headerValue(head.headers['sec-websocket-accept']) !== acceptKeyFor(req.key)) return fail('Sec-WebSocket-Accept does not match the key sent');
+  const protocols = headerTokens(head.headers['sec-websocket-protocol']);
+  if (protocols.length > 1) return fail('server chose more than one subprotocol');
+  const subprotocol = protocols[0] ?? '';
+  if (subprotocol && !req.subprotocols.includes(subprotocol)) return fail(`server chose subprotocol ${subprotocol}, which was not offered`);
+  const extensions = headerValue(head.headers['sec-websocket-extensions']) ?? '';
+  for (const ext of headerTokens(extensions)) {
+    const name = ext.split(';')[0].trim();
+    if (!offeredExtensions.includes(name)) return fail(`server agreed to extension ${name}, which was not offered`);
+  }
+  return { subprotocol, extensions };
+}
+
+/** Headers as single strings (repeats joined). */
+export function flatten(headers: Record<string, string | string[]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name] = headerValue(value) ?? '';
+  return out;
+}

@@ -1,0 +1,77 @@
+import { HandshakeError } from '../errors';
+
+/** A parsed HTTP/1.1 message head (request or response). Header names are lower-case. */
+export interface HttpHead {
+  /** Request: method, target, version. Response: version, status, reason. */
+  startLine: [string, string, string];
+  headers: Record<string, string | string[]>;
+  /** Bytes after the blank line that ends the head (the start of the WebSocket stream). */
+  rest: Uint8Array;
+}
+
+const CRLFCRLF = [13, 10, 13, 10];
+
+function findHeadEnd(buf: Uint8Array, from: number): number {
+  for (let i = Math.max(0, from - 3); i + 3 < buf.length; i++) {
+    if (buf[i] === 13 && buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) return i;
+  }
+  return -1;
+}
+
+/**
+ * Accumulates bytes until a complete HTTP/1.1 head has arrived, refusing heads larger than
+ * `maxBytes` (a request with a 64 KiB header, or garbage with no blank line, never grows
+ * memory past the limit). RFC 9112 §2-5.
+ */
+export class HttpHeadParser {
+  private buffer = new Uint8Array(0);
+
+  constructor(private readonly maxBytes: number, private readonly kind: 'request' | 'response') {}
+
+  /** Feeds bytes; returns the head once complete, undefined while more is needed. Throws HandshakeError on a bad or oversized head. */
+  push(chunk: Uint8Array): HttpHead | undefined {
+    const searchFrom = this.buffer.length;
+    const joined = new Uint8Array(this.buffer.length + chunk.length);
+    joined.set(this.buffer);
+    joined.set(chunk, this.buffer.length);
+    this.buffer = joined;
+    const end = findHeadEnd(joined, searchFrom);
+    if (end < 0) {
+      if (joined.length > this.maxBytes) throw new HandshakeError(`${this.kind} head larger than ${this.maxBytes} bytes`, 431);
+      return undefined;
+    }
+    if (end > this.maxBytes) throw new HandshakeError(`${this.kind} head larger than ${this.maxBytes} bytes`, 431);
+    const text = new TextDecoder('latin1').decode(joined.subarray(0, end));
+    const rest = joined.subarray(end + CRLFCRLF.length);
+    return { ...parseHeadText(text, this.kind), rest };
+  }
+}
+
+function parseHeadText(text: string, kind: 'request' | 'response'): Omit<HttpHead, 'rest'> {
+  const lines = text.split('\r\n');
+  const first = lines[0];
+  let startLine: [string, string, string];
+  if (kind === 'request') {
+    const parts = first.split(' ');
+    if (parts.length !== 3 || !/^[A-Z]+$/.test(parts[0]) || !/^HTTP\/\d\.\d$/.test(parts[2])) {
+      throw new HandshakeError('malformed request line', 400);
+    }
+    startLine = [parts[0], parts[1], parts[2]];
+  } else {
+    const match = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/.exec(first);
+    if (!match) throw new HandshakeError('malformed status line', 0);
+    startLine = [match[1], match[2], match[3] ?? ''];
+  }
+  const headers: Record<string, string | string[]> = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0 || /[\s]/.test(line.slice(0, colon))) throw new HandshakeError(`malformed header line: ${JSON.stringify(line.slice(0, 40))}`, 400);
+    const name = line.slice(0, colon).toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    const existing = headers[name];
+    if (existing === undefined) headers[name] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else headers[name] = [existing, value];
+  }
+  return { startLine, headers };
+}

@@ -1,0 +1,114 @@
+import type { UpgradeRequest } from '../conn/connection';
+import { HandshakeError } from '../errors';
+import { acceptKeyFor, isValidClientKey } from './accept-key';
+import { hasToken, headerTokens, headerValue, isToken } from './tokens';
+
+/** Server-side handshake policy (the Upgrader's part of the options). */
+export interface HandshakePolicy {
+  /**
+   * Subprotocols the server speaks, in preference order; or a function that picks one of
+   * the client's offers (return undefined for none).
+   */
+  subprotocols?: readonly string[] | ((offered: string[], request: UpgradeRequest) => string | undefined);
+  /**
+   * Decides whether a browser page from `origin` may connect. Default: same origin only
+   * (the Origin's host:port equals Host), as gorilla does; requests without Origin (non-browser
+   * clients) are allowed.
+   */
+  checkOrigin?: (origin: string, request: UpgradeRequest) => boolean;
+  /** Extra headers for the 101 response. */
+  headers?: Record<string, string> | ((request: UpgradeRequest) => Record<string, string>);
+}
+
+/** What a valid upgrade request agreed on. */
+export interface AcceptedUpgrade {
+  key: string;
+  subprotocol: string;
+}
+
+/** The same-origin rule: an Origin header, when present, must name the Host the request was sent to. */
+export function isSameOrigin(origin: string, request: UpgradeRequest): boolean {
+  const host = headerValue(request.headers.host);
+  if (host === undefined) return false;
+  try {
+    return new URL(origin).host.toLowerCase() === host.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks an opening handshake request. RFC 6455 §4.2.1: GET, HTTP/1.1 or later, Host,
+ * Upgrade: websocket and Connection: Upgrade (token lists, case-insensitive), a key that
+ * decodes to 16 bytes, version 13 (else 426). Then the origin policy (403) and the
+ * subprotocol choice.
+ */
+export function checkUpgradeRequest(request: UpgradeRequest, httpVersion: string, policy: HandshakePolicy): AcceptedUpgrade | HandshakeError {
+  const { headers } = request;
+  if (request.method !== 'GET') return new HandshakeError(`method ${request.method} is not GET`, 405);
+  const [major, minor] = httpVersion.split('.').map(Number);
+  if (!(major > 1 || (major === 1 && minor >= 1))) return new HandshakeError(`HTTP/${httpVersion} is older than 1.1`, 400);
+  if (headerValue(headers.host) === undefined) return new HandshakeError('missing Host header', 400);
+  if (!hasToken(headers.upgrade, 'websocket')) return new HandshakeError('Upgrade header does not contain "websocket"', 400);
+  if (!hasToken(headers.connection, 'upgrade')) return new HandshakeError('Connection header does not contain "Upgrade"', 400);
+  const version = headerValue(headers['sec-websocket-version']);
+  if (version !== '13') return new HandshakeError(`unsupported Sec-WebSocket-Version ${JSON.stringify(version ?? '')}`, 426);
+  const key = headerValue(headers['sec-websocket-key']);
+  if (key === undefined || !isValidClientKey(key.trim())) return new HandshakeError('Sec-WebSocket-Key is not base64 of 16 bytes', 400);
+  const origin = headerValue(headers.origin);
+  if (origin !== undefined) {
+    const allowed = policy.checkOrigin ? policy.checkOrigin(origin, request) : isSameOrigin(origin, request);
+    if (!allowed) return new HandshakeError(`origin ${origin} is not allowed`, 403);
+  }
+  const offered = headerTokens(headers['sec-websocket-protocol']);
+  if (offered.some((p) => !isToken(p))) return new HandshakeError('Sec-WebSocket-Protocol holds a value that is not a token', 400);
+  let subprotocol = '';
+  if (offered.length > 0 && policy.subprotocols) {
+    const chosen = typeof policy.subprotocols === 'function'
+      ? policy.subprotocols(offered, request)
+      : policy.subprotocols.find((p) => offered.includes(p));
+    if (chosen !== undefined && !offered.includes(chosen)) {
+      return new HandshakeError(`subprotocol ${chosen} was not offered`, 500);
+    }
+    subprotocol = chosen ?? '';
+  }
+  return { key: key.trim(), subprotocol };
+}
+
+/** The 101 response for an accepted upgrade. RFC 6455 §4.2.2. */
+export function acceptResponse(accepted: AcceptedUpgrade, extensions: string, extra: Record<string, string>): string {
+  const lines = [
+    'HTTP/1.1 101 Switching Protocols',
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    `Sec-WebSocket-Accept: ${acceptKeyFor(accepted.key)}`,
+  ];
+  if (accepted.subprotocol) lines.push(`Sec-WebSocket-Protocol: ${accepted.subprotocol}`);
+  if (extensions) lines.push(`Sec-WebSocket-Extensions: ${extensions}`);
+  for (const [name, value] of Object.entries(extra)) {
+    if (/[\r\n]/.test(name + value)) continue; // never let a header value split the response
+    lines.push(`${name}: ${value}`);
+  }
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  408: 'Request Timeout', 426: 'Upgrade Required', 431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+/** A short error response that closes the connection; 426 names the version we speak. */
+export function rejectResponse(error: HandshakeError): string {
+  const status = error.status || 400;
+  const body = `${error.message}\n`;
+  const lines = [
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}`,
+    'Connection: close',
+    'Content-Type: text/plain; charset=utf-8',
+    `Content-Length: ${new TextEncoder().encode(body).length}`,
+  ];
+  if (status === 426) lines.push('Sec-WebSocket-Version: 13', 'Upgrade: websocket');
+  if (status === 405) lines.push('Allow: GET');
+  return `${lines.join('\r\n')}\r\n\r\n${body}`;
+}

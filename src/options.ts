@@ -1,0 +1,54 @@
+import type { CodecKind } from './codec/select';
+import { Defaults } from './protocol/limits';
+
+/** What a connection does when `bufferedAmount` would pass `maxBufferedBytes`. */
+export type BufferFullPolicy = 'reject' | 'close';
+
+/** Options every connection takes, on either end. Units are in the names. */
+export interface ConnOptions {
+  /** Which frame codec to use. Default 'auto'. */
+  codec?: CodecKind;
+  /** Largest message accepted; larger ones close with 1009. Default 64 MiB. */
+  maxMessageBytes?: number;
+  /** Most frames one message may span. Default 131,072. */
+  maxFragments?: number;
+  /** Largest frame sent before a message is fragmented. Default: never fragment. */
+  maxFrameBytes?: number;
+  /**
+   * Received bytes held for the application (unread messages) before the socket is paused.
+   * Reading resumes when the application catches up. Default 16 MiB.
+   */
+  maxReadBufferBytes?: number;
+  /** Bytes waiting to be written before `bufferFullPolicy` applies. Default 64 MiB. */
+  maxBufferedBytes?: number;
+  /** 'reject' (send throws WS_ERR_BUFFER_FULL) or 'close' (close with 1008). Default 'reject'. */
+  bufferFullPolicy?: BufferFullPolicy;
+  /** Send a ping this often; 0 = never. Default: 30 s on the server, 0 on the client. */
+  pingIntervalMs?: number;
+  /** Fail the connection when a ping's pong takes longer. Default 30 s. */
+  pongTimeoutMs?: number;
+  /** Close with 1001 after this long without receiving anything; 0 = never. Default 0. */
+  idleTimeoutMs?: number;
+  /** How long close() waits for the peer's close frame and the TCP close. Default 10 s. */
+  closeTimeoutMs?: number;
+}
+
+/** ConnOptions with every default filled in. */
+export type ResolvedConnOptions = Required<ConnOptions>;
+
+/** Fills in the defaults for `role`. */
+export function resolveConnOptions(options: ConnOptions, role: 'server' | 'client'): ResolvedConnOptions {
+  return {
+    codec: options.codec ?? 'auto',
+    maxMessageBytes: options.maxMessageBytes ?? Defaults.maxMessageBytes,
+    maxFragments: options.maxFragments ?? Defaults.maxFragments,
+    maxFrameBytes: options.maxFrameBytes ?? Defaults.maxFrameBytes,
+    maxReadBufferBytes: options.maxReadBufferBytes ?? 16 * 1024 * 1024,
+    maxBufferedBytes: options.maxBufferedBytes ?? 64 * 1024 * 1024,
+    bufferFullPolicy: options.bufferFullPolicy ?? 'reject',
+    pingIntervalMs: options.pingIntervalMs ?? (role === 'server' ? 30_000 : 0),
+    pongTimeoutMs: options.pongTimeoutMs ?? 30_000,
+    idleTimeoutMs: options.idleTimeoutMs ?? 0,
+    closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
+  };
+}

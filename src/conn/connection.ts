@@ -12,6 +12,7 @@ import { FrameWriter } from '../frame/writer';
 import { resolveConnOptions, type ConnOptions, type ResolvedConnOptions } from '../options';
 import { CloseCode, MAX_CLOSE_REASON_BYTES } from '../protocol/close-code';
 import { MAX_CONTROL_PAYLOAD_BYTES } from '../protocol/limits';
+import { defer } from './defer';
 import { Inbox } from './inbox';
 import type { MessageReader } from './message-reader';
 import { MessageWriter } from './message-writer';
@@ -379,12 +380,23 @@ export class Conn implements AsyncIterable<Message> {
     this.endTcpIfDone();
   }
 
-  /** Fails the connection (RFC 6455 §7.1.7): close frame with `code`, no more reading. */
+  /**
+   * Fails the connection (RFC 6455 §7.1.7): nothing more is read, then a close frame with
+   * `code` goes out and TCP is closed. The close waits one turn of the event loop, so that
+   * replies the application makes at once to the messages received before the bad frame
+   * still go out ahead of it (as they would in gorilla's read-then-reply loop).
+   */
   private fail(code: number, reason: string, error: Error): void {
     this.reader.halt();
-    if (!this.failure) this.failure = { code, reason, error };
+    if (this.failure) return;
+    this.failure = { code, reason, error };
+    defer(() => this.failNow(code, reason, error));
+  }
+
+  private failNow(code: number, reason: string, error: Error): void {
     this.inbox.fail(new CloseError(code, reason, false, { cause: error }));
-    if (!this.closeSent && this.state !== 'closed') this.startClosing(encodeClosePayload(code, fitReason(reason)));
+    if (this.state === 'closed') return;
+    if (!this.closeSent) this.startClosing(encodeClosePayload(code, fitReason(reason)));
     // Nothing more will be read, so no close frame will be waited for: end the TCP side now.
     this.outbox.flush();
     if (this.role === 'server') this.socket.end();

@@ -1,4 +1,5 @@
 import { AlreadyClosedError } from '../errors';
+import { defer } from './defer';
 
 /** The part of a socket the outbox writes to (node:net Socket and tls.TLSSocket fit). */
 export interface WritableSocket {
@@ -10,12 +11,12 @@ export interface WritableSocket {
   once(event: 'drain', listener: () => void): unknown;
 }
 
+/** Pongs waiting at most; older ones are dropped first. */
+const MAX_PONGS = 16;
+
 /** Frames up to this total are joined into one buffer for a single write call. */
 const JOIN_MAX_BYTES = 64 * 1024;
 
-/** Deferral to the end of this turn of the event loop (after I/O callbacks and microtasks). */
-const defer: (fn: () => void) => void =
-  typeof setImmediate === 'function' ? (fn) => { setImmediate(fn); } : (fn) => { setTimeout(fn, 0); };
 
 /**
  * Frames on their way to the socket. Everything queued during one turn of the event loop
@@ -28,7 +29,8 @@ export class Outbox {
   private frames: Uint8Array[] = [];
   private queuedBytes = 0;
   private scheduled = false;
-  private pong: Uint8Array | null = null;
+  private pongs: Uint8Array[] = [];
+  private pongWaitsForDrain = false;
   private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private waitingForDrain = false;
   private closedError: Error | null = null;
@@ -46,13 +48,15 @@ export class Outbox {
   }
 
   /**
-   * Queues a pong. Only the newest pong not yet written is kept (RFC 6455 §5.5.3 allows
-   * answering only the most recent ping), so a peer flooding pings without reading cannot
-   * grow this queue.
+   * Queues a pong. Every ping is answered while the peer reads, but at most MAX_PONGS wait
+   * here, and while the socket is over its high-water mark only the newest is kept
+   * (RFC 6455 §5.5.3 allows answering only the most recent ping): a peer that floods pings
+   * without reading cannot grow memory.
    */
   enqueuePong(frame: Uint8Array): void {
     if (this.closedError) return;
-    this.pong = frame;
+    if (this.pongs.length >= MAX_PONGS) this.pongs.shift();
+    this.pongs.push(frame);
     this.schedule();
   }
 
@@ -73,10 +77,20 @@ export class Outbox {
     this.scheduled = false;
     if (this.closedError) return;
     const frames = this.frames;
-    if (this.pong) {
-      frames.push(this.pong);
-      this.queuedBytes += this.pong.length;
-      this.pong = null;
+    if (this.pongs.length > 0) {
+      if (this.socket.writableNeedDrain) {
+        // The peer is not reading: hold the newest pong until the socket drains.
+        this.pongs.splice(0, this.pongs.length - 1);
+        if (!this.pongWaitsForDrain) {
+          this.pongWaitsForDrain = true;
+          this.socket.once('drain', () => { this.pongWaitsForDrain = false; this.schedule(); });
+        }
+      } else {
+        // Pongs go first: a control frame may precede queued data, and it keeps RTTs honest.
+        for (const pong of this.pongs) this.queuedBytes += pong.length;
+        frames.unshift(...this.pongs);
+        this.pongs = [];
+      }
     }
     if (frames.length === 1) {
       this.socket.write(frames[0]);
@@ -101,7 +115,7 @@ export class Outbox {
     this.closedError = error;
     this.frames = [];
     this.queuedBytes = 0;
-    this.pong = null;
+    this.pongs = [];
     for (const waiter of this.waiters.splice(0)) waiter.reject(error);
   }
 

@@ -156,6 +156,7 @@ function exchangeHead(socket: Socket, request: string, maxHeadBytes = 16 * 1024)
     socket.on('data', onData);
     socket.once('error', onError);
     socket.once('close', onClose);
+    socket.resume(); // a previous exchange (the proxy's CONNECT) left it paused
     socket.write(request);
   });
 }

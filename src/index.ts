@@ -21,3 +21,4 @@ export { resolveConnOptions, type BufferFullPolicy, type ConnOptions } from './o
 export { serve, Upgrader, type ServeOptions, type ServerCloseOptions, type UpgraderOptions, type WebSocketServer } from './server';
 export { dial, type DialOptions } from './client';
 export type { HandshakePolicy } from './handshake/server';
+export { WebSocket, WebSocketCloseEvent, WebSocketMessageEvent, type BinaryType } from './websocket';

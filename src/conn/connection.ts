@@ -340,7 +340,9 @@ export class Conn implements AsyncIterable<Message> {
 
   private onData(chunk: Uint8Array): void {
     this.keepalive.received();
-    this.reader.push(chunk);
+    // Messages are views of the chunk: make them plain Uint8Arrays, not Buffers (whose
+    // slice() does not copy), the same in every runtime.
+    this.reader.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   }
 
   private onControl(opcode: number, payload: Uint8Array): void {

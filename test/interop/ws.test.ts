@@ -57,7 +57,7 @@ describe.each(['js', 'wasm'] as CodecKind[])('interop with ws, %s codec', (codec
   });
 
   it('our client gets back text, binary (0 B to 16 MiB) and a ping answer from a ws server', async () => {
-    const conn = await dial(`ws://127.0.0.1:${theirs.address().port}/`, { codec, maxMessageBytes: 64 << 20 });
+    const conn = await dial(`ws://127.0.0.1:${(theirs.address() as { port: number }).port}/`, { codec, maxMessageBytes: 64 << 20 });
     await conn.send('héllo ✓');
     expect((await conn.read()).text()).toBe('héllo ✓');
     for (const size of SIZES) {

@@ -30,6 +30,7 @@ export default [
   },
   {
     input: entries,
+    external: nodeBuiltins,
     plugins: [dts({ tsconfig: './tsconfig.build.json' })],
     output: { dir: 'dist', format: 'esm', entryFileNames: '[name].d.ts', chunkFileNames: 'shared-[hash].d.ts' },
   },

@@ -1,5 +1,6 @@
 import { FLAG_COMPRESSED, FLAG_FIN, FLAG_FRAME_END, FLAG_FRAME_START } from '../codec/constants';
 import { ProtocolError } from '../errors';
+import { allocForOverwrite } from './alloc';
 
 /** Receives one message's bytes as they arrive (gorilla's NextReader, push side). */
 export interface MessageSink {
@@ -87,7 +88,7 @@ export class MessageAssembler {
     if (this.buffer === null || needed > this.buffer.length) {
       // First frame of a single-frame message: its header gave the exact size.
       const hint = this.buffer === null ? Math.max(frameLength, needed) : 0;
-      const grown = new Uint8Array(Math.max(hint, needed, (this.buffer?.length ?? MIN_FRAGMENTED_CAPACITY / 2) * 2));
+      const grown = allocForOverwrite(Math.max(hint, needed, (this.buffer?.length ?? MIN_FRAGMENTED_CAPACITY / 2) * 2));
       if (this.buffer !== null) grown.set(this.buffer.subarray(0, this.length));
       this.buffer = grown;
     }

@@ -7,6 +7,9 @@ import { buildRequest, checkResponse, flatten, type ClientRequest } from './hand
 import { HttpHeadParser, type HttpHead } from './handshake/http-head';
 import { connectRequest, proxyFor } from './handshake/proxy';
 import type { ConnOptions } from './options';
+import { acceptResponse, clientOffer, PERMESSAGE_DEFLATE, type CompressionOptions } from './extensions/deflate-negotiation';
+import { formatExtension, parseExtensions } from './extensions/extension-header';
+import { PerMessageDeflate } from './extensions/permessage-deflate';
 
 /** Options of dial() (gorilla's Dialer). */
 export interface DialOptions extends ConnOptions {
@@ -26,6 +29,8 @@ export interface DialOptions extends ConnOptions {
   followRedirects?: boolean | number;
   /** Largest response head accepted. Default 16 KiB. */
   maxHeadBytes?: number;
+  /** Offer permessage-deflate (RFC 7692). Default true; false offers nothing. */
+  compression?: boolean | CompressionOptions;
 }
 
 /** Response body bytes kept on a HandshakeError. */
@@ -84,8 +89,11 @@ async function dialOnce(target: URL, options: DialOptions): Promise<Conn | { loc
         }
       }
       if (secure) socket = await openTls(socket, host, options.tls, sockets);
+      const compression = options.compression === false ? undefined : typeof options.compression === 'object' ? options.compression : {};
+      const headers = { ...options.headers };
+      if (compression) headers['Sec-WebSocket-Extensions'] = formatExtension(clientOffer(compression));
       const request: ClientRequest = {
-        path, host: hostHeader, key: newClientKey(), subprotocols: options.subprotocols ?? [], headers: options.headers ?? {},
+        path, host: hostHeader, key: newClientKey(), subprotocols: options.subprotocols ?? [], headers,
       };
       const head = await exchangeHead(socket, buildRequest(request), options.maxHeadBytes);
       const status = Number(head.startLine[1]);
@@ -96,11 +104,12 @@ async function dialOnce(target: URL, options: DialOptions): Promise<Conn | { loc
         if (status >= 300 && status < 400 && location) return { location, error };
         throw error;
       }
-      const accepted = checkResponse(head, request, []);
+      const accepted = checkResponse(head, request, compression ? [PERMESSAGE_DEFLATE] : []);
       if (accepted instanceof HandshakeError) throw accepted;
+      const deflate = compression && agreedDeflate(accepted.extensions, compression, Number(head.startLine[1]));
       return new Conn({
         socket: socket as unknown as ConnSocket, role: 'client', options, head: head.rest,
-        subprotocol: accepted.subprotocol, extensions: accepted.extensions,
+        subprotocol: accepted.subprotocol, extensions: accepted.extensions, deflate: deflate || undefined,
       });
     })()]);
   } catch (err) {
@@ -110,6 +119,17 @@ async function dialOnce(target: URL, options: DialOptions): Promise<Conn | { loc
     clearTimeout(timer);
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** The permessage-deflate the server agreed to, if any; a response we did not allow fails the dial (1010 semantics). */
+function agreedDeflate(extensions: string, compression: CompressionOptions, status: number): PerMessageDeflate | undefined {
+  if (!extensions) return undefined;
+  const parsed = parseExtensions(extensions);
+  const deflates = parsed?.filter((e) => e.name === PERMESSAGE_DEFLATE) ?? [];
+  if (parsed === undefined || deflates.length !== 1) throw new HandshakeError(`unacceptable Sec-WebSocket-Extensions: ${extensions}`, status);
+  const params = acceptResponse(deflates[0], compression);
+  if (typeof params === 'string') throw new HandshakeError(`permessage-deflate: ${params}`, status);
+  return new PerMessageDeflate(params, 'client', compression);
 }
 
 function openTcp(host: string, port: number, sockets: Socket[]): Promise<Socket> {

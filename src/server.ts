@@ -6,10 +6,20 @@ import { HandshakeError } from './errors';
 import { acceptResponse, checkUpgradeRequest, rejectResponse, type HandshakePolicy } from './handshake/server';
 import { HttpHeadParser } from './handshake/http-head';
 import type { ConnOptions } from './options';
+import { acceptOffer, type CompressionOptions } from './extensions/deflate-negotiation';
+import { formatExtension, parseExtensions } from './extensions/extension-header';
+import { PerMessageDeflate } from './extensions/permessage-deflate';
+import { headerValue } from './handshake/tokens';
 import { CloseCode } from './protocol/close-code';
 
 /** Everything an Upgrader decides: handshake policy plus the options of the connections it makes. */
 export interface UpgraderOptions extends HandshakePolicy, ConnOptions {
+  /**
+   * permessage-deflate (RFC 7692): on by default with 12-bit windows and memLevel 5
+   * (about 50 KiB of zlib state per connection once both directions are used); false
+   * declines every offer.
+   */
+  compression?: boolean | CompressionOptions;
   /** Called with every rejected handshake (the response is already sent). */
   onHandshakeError?: (error: HandshakeError, request: UpgradeRequest | undefined) => void;
 }
@@ -43,8 +53,23 @@ export class Upgrader {
       return null;
     }
     const extra = typeof this.options.headers === 'function' ? this.options.headers(request) : this.options.headers ?? {};
-    socket.write(acceptResponse(accepted, '', extra));
-    return new Conn({ socket, role: 'server', options: this.options, head, subprotocol: accepted.subprotocol, request });
+    const agreed = this.negotiateCompression(request);
+    const extensions = agreed ? formatExtension(agreed.response) : '';
+    socket.write(acceptResponse(accepted, extensions, extra));
+    const deflate = agreed && new PerMessageDeflate(agreed.params, 'server', this.compressionOptions());
+    return new Conn({ socket, role: 'server', options: this.options, head, subprotocol: accepted.subprotocol, extensions, request, deflate });
+  }
+
+  private compressionOptions(): CompressionOptions {
+    return typeof this.options.compression === 'object' ? this.options.compression : {};
+  }
+
+  /** The first acceptable permessage-deflate offer; a malformed header declines them all. */
+  private negotiateCompression(request: UpgradeRequest) {
+    if (this.options.compression === false) return undefined;
+    const header = headerValue(request.headers['sec-websocket-extensions']);
+    const offers = header === undefined ? undefined : parseExtensions(header);
+    return offers === undefined ? undefined : acceptOffer(offers, this.compressionOptions());
   }
 
   /** @internal Sends the error response, closes the socket, and reports the error. */

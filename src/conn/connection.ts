@@ -7,6 +7,7 @@ import {
 import { encodeClosePayload, parseClosePayload } from '../frame/close';
 import { Message } from '../frame/message';
 import { PreparedMessage } from '../frame/prepared';
+import type { PerMessageDeflate } from '../extensions/permessage-deflate';
 import { FrameReader, type Role } from '../frame/reader';
 import { FrameWriter } from '../frame/writer';
 import { resolveConnOptions, type ConnOptions, type ResolvedConnOptions } from '../options';
@@ -14,6 +15,7 @@ import { CloseCode, MAX_CLOSE_REASON_BYTES } from '../protocol/close-code';
 import { MAX_CONTROL_PAYLOAD_BYTES } from '../protocol/limits';
 import { defer } from './defer';
 import { Inbox } from './inbox';
+import { InflatePipeline } from './inflate-pipeline';
 import type { MessageReader } from './message-reader';
 import { MessageWriter } from './message-writer';
 import { Outbox, type WritableSocket } from './outbox';
@@ -67,6 +69,8 @@ export interface ConnInit {
   subprotocol?: string;
   extensions?: string;
   request?: UpgradeRequest;
+  /** permessage-deflate, when the handshake agreed to it. */
+  deflate?: PerMessageDeflate;
 }
 
 type State = 'open' | 'closing' | 'closed';
@@ -84,6 +88,16 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** A message to send as opcode + bytes. Strings are text unless `binary`; bytes binary unless `binary: false`. */
+function outgoing(data: string | Uint8Array | ArrayBuffer | ArrayBufferView | PreparedMessage, options: SendOptions): { opcode: number; payload: Uint8Array } {
+  if (data instanceof PreparedMessage) return { opcode: data.opcode, payload: data.payload };
+  if (typeof data === 'string') return { opcode: options.binary ? OP_BINARY : OP_TEXT, payload: encoder.encode(data) };
+  const payload = data instanceof Uint8Array ? data
+    : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : new Uint8Array(data);
+  return { opcode: options.binary === false ? OP_TEXT : OP_BINARY, payload };
 }
 
 /** Cuts a reason to at most 123 UTF-8 bytes without splitting a character. */
@@ -144,6 +158,10 @@ export class Conn implements AsyncIterable<Message> {
   private writerActive = false;
   private readonly waitingToWrite: (() => void)[] = [];
   private resolveClosed!: (info: CloseInfo) => void;
+  private readonly deflate: PerMessageDeflate | undefined;
+  private readonly inflater: InflatePipeline | undefined;
+  /** The last send still compressing: later sends queue behind it, so order is kept. */
+  private outboundTail: Promise<void> | null = null;
 
   constructor(init: ConnInit) {
     this.role = init.role;
@@ -155,12 +173,17 @@ export class Conn implements AsyncIterable<Message> {
     this.options = resolveConnOptions(init.options ?? {}, init.role);
     this.codec = selectCodec(this.options.codec);
     this.closed = new Promise((resolve) => { this.resolveClosed = resolve; });
+    this.deflate = init.deflate;
     this.reader = new FrameReader({
-      role: this.role, codec: this.codec,
+      role: this.role, codec: this.codec, allowRsv1: this.deflate !== undefined,
       maxMessageBytes: this.options.maxMessageBytes, maxFragments: this.options.maxFragments,
     }, {
-      onMessage: (opcode, data) => this.inbox.deliver(new Message(opcode === OP_TEXT ? 'text' : 'binary', data)),
-      onMessageStart: (opcode) => this.inbox.startMessage(opcode === OP_TEXT ? 'text' : 'binary'),
+      onMessage: (opcode, data, compressed) => {
+        if (this.inflater) this.inflater.push(opcode, data, compressed);
+        else this.inbox.deliver(new Message(opcode === OP_TEXT ? 'text' : 'binary', data));
+      },
+      // Compressed messages are inflated whole (bounded by maxMessageBytes), then delivered.
+      onMessageStart: (opcode, compressed) => (compressed ? undefined : this.inbox.startMessage(opcode === OP_TEXT ? 'text' : 'binary')),
       onControl: (opcode, payload) => this.onControl(opcode, payload),
       onError: (error) => this.fail(error.closeCode, error.message, error),
     });
@@ -170,6 +193,13 @@ export class Conn implements AsyncIterable<Message> {
       resume: () => { if (this.state !== 'closed') this.socket.resume(); },
     });
     this.outbox = new Outbox(this.socket);
+    this.inflater = this.deflate && new InflatePipeline(
+      this.deflate, this.codec,
+      { maxMessageBytes: this.options.maxMessageBytes, maxPendingBytes: this.options.maxReadBufferBytes },
+      (message) => this.inbox.deliver(message),
+      (error) => this.fail(error.closeCode, error.message, error),
+      { pause: () => this.socket.pause(), resume: () => { if (this.state !== 'closed') this.socket.resume(); } },
+    );
     this.keepalive = new Keepalive(this.options, {
       ping: () => this.sendControl(OP_PING, new Uint8Array(0)),
       timedOut: () => this.terminate(new TimeoutError(`no pong within ${this.options.pongTimeoutMs} ms`)),
@@ -248,6 +278,9 @@ export class Conn implements AsyncIterable<Message> {
         get isOpen() { return isOpen(); },
       });
     };
+    if (this.outboundTail && !this.writerActive && this.waitingToWrite.length === 0) {
+      return this.outboundTail.then(() => { this.checkOpen(); return make(); });
+    }
     if (!this.writerActive && this.waitingToWrite.length === 0) return Promise.resolve(make());
     return new Promise((resolve) => this.waitingToWrite.push(() => resolve(make())));
   }
@@ -302,18 +335,55 @@ export class Conn implements AsyncIterable<Message> {
 
   private sendNow(data: string | Uint8Array | ArrayBuffer | ArrayBufferView | PreparedMessage, options: SendOptions): Promise<void> {
     if (this.state !== 'open') return Promise.reject(new AlreadyClosedError());
+    const deflate = this.deflate;
+    if (deflate && deflate.canCompress && options.compress !== false) {
+      const { opcode, payload } = outgoing(data, options);
+      if (payload.length >= deflate.threshold) {
+        const compressed = data instanceof PreparedMessage && deflate.shareKey !== undefined
+          ? data.compressedPayload(deflate.shareKey, () => deflate.compress(payload))
+          : deflate.compress(payload);
+        return this.afterPendingSends(async () => {
+          const bytes = await compressed;
+          const frames: Uint8Array[] = [];
+          this.writer.message(opcode, bytes, frames, true);
+          return frames;
+        });
+      }
+    }
+    if (this.outboundTail) return this.afterPendingSends(async () => this.encode(data, options));
+    return this.enqueueChecked(this.encode(data, options));
+  }
+
+  /** Runs `make` after every earlier send that is still compressing, then queues its frames. */
+  private afterPendingSends(make: () => Promise<Uint8Array[]>): Promise<void> {
+    const job = (this.outboundTail ?? Promise.resolve()).then(async () => {
+      const frames = await make();
+      if (this.state !== 'open') throw new AlreadyClosedError();
+      return frames;
+    });
+    const tail: Promise<void> = job.then(() => {}, () => {}).then(() => {
+      if (this.outboundTail === tail) this.outboundTail = null;
+    });
+    this.outboundTail = tail;
+    return job.then((frames) => this.enqueueChecked(frames));
+  }
+
+  /** The frames of an uncompressed message. */
+  private encode(data: string | Uint8Array | ArrayBuffer | ArrayBufferView | PreparedMessage, options: SendOptions): Uint8Array[] {
     const frames: Uint8Array[] = [];
     if (data instanceof PreparedMessage) {
       frames.push(...data.frames(this.writer, `f${this.options.maxFrameBytes}`));
-    } else if (typeof data === 'string') {
-      if (options.binary) this.writer.message(OP_BINARY, encoder.encode(data), frames);
-      else this.writer.text(data, frames);
+    } else if (typeof data === 'string' && !options.binary) {
+      this.writer.text(data, frames);
     } else {
-      const bytes = data instanceof Uint8Array ? data
-        : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-          : new Uint8Array(data);
-      this.writer.message(options.binary === false ? OP_TEXT : OP_BINARY, bytes, frames);
+      const { opcode, payload } = outgoing(data, options);
+      this.writer.message(opcode, payload, frames);
     }
+    return frames;
+  }
+
+  /** Queues frames unless that would pass maxBufferedBytes (then bufferFullPolicy applies). */
+  private enqueueChecked(frames: Uint8Array[]): Promise<void> {
     let size = 0;
     for (const frame of frames) size += frame.length;
     if (this.outbox.bufferedAmount + size > this.options.maxBufferedBytes) {
@@ -442,6 +512,8 @@ export class Conn implements AsyncIterable<Message> {
     const error = new CloseError(info.code, info.reason, info.wasClean, this.failure ? { cause: this.failure.error } : undefined);
     this.inbox.fail(error);
     this.outbox.close(error);
+    this.inflater?.close();
+    this.deflate?.close();
     for (const ping of this.pings.splice(0)) ping.reject(error);
     for (const waiting of this.waitingToWrite.splice(0)) waiting();
     this.resolveClosed(info);

@@ -16,6 +16,7 @@ export class PreparedMessage {
   /** The payload as given (for text, its UTF-8). */
   readonly payload: Uint8Array;
   private readonly encodings = new Map<string, readonly Uint8Array[]>();
+  private readonly compressed = new Map<string, Promise<Uint8Array>>();
 
   constructor(data: string | Uint8Array | ArrayBuffer, options: { binary?: boolean } = {}) {
     if (typeof data === 'string') {
@@ -45,6 +46,20 @@ export class PreparedMessage {
       this.encodings.set(variant, frames);
     }
     return frames;
+  }
+
+  /**
+   * The compressed payload for one set of compression parameters, compressed on first use
+   * and shared by every connection with the same parameters and no context takeover.
+   */
+  compressedPayload(key: string, compress: () => Promise<Uint8Array>): Promise<Uint8Array> {
+    let payload = this.compressed.get(key);
+    if (payload === undefined) {
+      payload = compress();
+      this.compressed.set(key, payload);
+      payload.catch(() => this.compressed.delete(key));
+    }
+    return payload;
   }
 }
 

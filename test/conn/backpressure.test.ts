@@ -9,7 +9,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('bounded memory', () => {
   it('send() stops resolving when the peer stops reading, and everything arrives once it reads', async () => {
     let serverConn!: Conn;
-    const server = await serve({ port: 0 }, (conn) => { serverConn = conn; });
+    // Uncompressed, so that 64 KiB of ones are 64 KiB on the wire.
+    const server = await serve({ port: 0, compression: false }, (conn) => { serverConn = conn; });
     const conn = await dial(`ws://127.0.0.1:${server.address().port}/`);
     while (!serverConn) await sleep(5);
     // The client stops reading: pause its socket under the Conn.

@@ -46,10 +46,15 @@ describe('dial: the response is checked', () => {
     ['a wrong Sec-WebSocket-Accept', () => 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAA\r\n\r\n', /does not match/],
     ['no Upgrade header', (h: string) => `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKeyFor(keyOf(h))}\r\n\r\n`, /Upgrade/],
     ['a subprotocol not offered', (h: string) => `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKeyFor(keyOf(h))}\r\nSec-WebSocket-Protocol: other\r\n\r\n`, /not offered/],
-    ['an extension not offered', (h: string) => `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKeyFor(keyOf(h))}\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n`, /not offered/],
+    ['an extension not offered', (h: string) => `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKeyFor(keyOf(h))}\r\nSec-WebSocket-Extensions: x-webkit-deflate-frame\r\n\r\n`, /not offered/],
   ])('rejects %s', async (_name, respond, message) => {
     const port = await fakeServer(respond);
     await expect(dial(`ws://127.0.0.1:${port}/`, { subprotocols: ['chat'] })).rejects.toThrow(message);
+  });
+
+  it('rejects permessage-deflate in the response when compression was not offered', async () => {
+    const port = await fakeServer((h) => `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKeyFor(keyOf(h))}\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n`);
+    await expect(dial(`ws://127.0.0.1:${port}/`, { compression: false })).rejects.toThrow(/not offered/);
   });
 
   it('times out a server that never answers, and aborts on a signal', async () => {

@@ -1,0 +1,157 @@
+import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
+import { ProtocolError } from '../errors';
+import type { CompressionOptions, DeflateParams } from './deflate-negotiation';
+import { Limiter } from './limiter';
+
+/** The empty stored block every compressed message ends with, removed on the wire. RFC 7692 §7.2.1. */
+const TAIL = new Uint8Array([0x00, 0x00, 0xff, 0xff]);
+
+const limiters = new Map<number, Limiter>();
+function limiterFor(concurrency: number): Limiter {
+  let limiter = limiters.get(concurrency);
+  if (limiter === undefined) limiters.set(concurrency, (limiter = new Limiter(concurrency)));
+  return limiter;
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) { out.set(part, at); at += part.length; }
+  return out;
+}
+
+/**
+ * permessage-deflate for one connection (RFC 7692 §7.2): compresses outgoing messages and
+ * inflates incoming ones, keeping or resetting each direction's LZ77 context as agreed.
+ *
+ * - zlib streams are created on first use and closed by close(), at once.
+ * - Inflation stops as soon as the output passes `maxMessageBytes` (a decompression bomb
+ *   closes with 1009 having held at most the limit).
+ * - A window of 8 bits is agreed honestly but never compressed with: zlib's raw deflate
+ *   cannot use 8 (it silently uses 9, which the peer's 8-bit inflater may not decode), so
+ *   messages in that direction go out uncompressed, which RFC 7692 always allows.
+ * - Jobs run one at a time per connection (context order) and at most `concurrency` at
+ *   once in the process.
+ */
+export class PerMessageDeflate {
+  /** False when this side may not compress (its window would be 8 bits). */
+  readonly canCompress: boolean;
+  /** Messages below this many bytes go out uncompressed. */
+  readonly threshold: number;
+  /** A key for caching compressed encodings shared across connections (undefined: context is kept, nothing can be shared). */
+  readonly shareKey: string | undefined;
+  private deflate: DeflateRaw | null = null;
+  private inflate: InflateRaw | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private readonly limiter: Limiter;
+  private readonly ownWindowBits: number;
+  private readonly peerWindowBits: number;
+  private readonly ownNoContext: boolean;
+  private readonly peerNoContext: boolean;
+
+  constructor(readonly params: DeflateParams, role: 'server' | 'client', private readonly options: CompressionOptions = {}) {
+    const isServer = role === 'server';
+    this.ownWindowBits = isServer ? params.serverMaxWindowBits : params.clientMaxWindowBits;
+    this.peerWindowBits = isServer ? params.clientMaxWindowBits : params.serverMaxWindowBits;
+    this.ownNoContext = isServer ? params.serverNoContextTakeover : params.clientNoContextTakeover;
+    this.peerNoContext = isServer ? params.clientNoContextTakeover : params.serverNoContextTakeover;
+    this.canCompress = this.ownWindowBits > 8;
+    this.threshold = options.threshold ?? 1024;
+    this.limiter = limiterFor(options.concurrency ?? 10);
+    this.shareKey = this.ownNoContext ? `deflate:${options.level ?? 6}:${options.memLevel ?? 5}:${this.ownWindowBits}` : undefined;
+  }
+
+  /** Compresses one message; the result has its 00 00 ff ff tail removed. */
+  compress(data: Uint8Array): Promise<Uint8Array> {
+    return this.serial(() => new Promise((resolve, reject) => {
+      const deflate = this.deflate ??= createDeflateRaw({
+        level: this.options.level ?? 6,
+        memLevel: this.options.memLevel ?? 5,
+        windowBits: this.ownWindowBits,
+      });
+      const parts: Uint8Array[] = [];
+      let total = 0;
+      const onData = (chunk: Uint8Array) => { parts.push(chunk); total += chunk.length; };
+      deflate.on('data', onData);
+      deflate.once('error', reject);
+      deflate.write(data);
+      deflate.flush(constants.Z_SYNC_FLUSH, () => {
+        deflate.off('data', onData);
+        deflate.off('error', reject);
+        let out = concat(parts, total);
+        if (out.length >= 4 && out[out.length - 4] === 0 && out[out.length - 3] === 0 && out[out.length - 2] === 0xff && out[out.length - 1] === 0xff) {
+          out = out.subarray(0, out.length - 4);
+        }
+        if (this.ownNoContext) deflate.reset();
+        resolve(new Uint8Array(out.buffer, out.byteOffset, out.length));
+      });
+    }));
+  }
+
+  /** Inflates one message (tail added back). Rejects with a 1009 ProtocolError past maxBytes, 1007 on corrupt data. */
+  decompress(data: Uint8Array, maxBytes: number): Promise<Uint8Array> {
+    return this.serial(() => new Promise((resolve, reject) => {
+      const inflate = this.inflate ??= createInflateRaw({ windowBits: Math.max(this.peerWindowBits, 9) });
+      const parts: Uint8Array[] = [];
+      let total = 0;
+      let settled = false;
+      const finish = (result: Uint8Array | Error) => {
+        if (settled) return;
+        settled = true;
+        inflate.off('data', onData);
+        inflate.off('error', onError);
+        inflate.off('end', onEnd);
+        if (result instanceof Error) {
+          // The stream's state is unusable now: drop it (the connection is failing anyway).
+          inflate.close();
+          this.inflate = null;
+          reject(result);
+          return;
+        }
+        if (this.peerNoContext) inflate.reset();
+        resolve(result);
+      };
+      const onData = (chunk: Uint8Array) => {
+        total += chunk.length;
+        if (total > maxBytes) {
+          finish(new ProtocolError('WS_ERR_MESSAGE_TOO_BIG', 1009, `inflated message larger than ${maxBytes} bytes`));
+          return;
+        }
+        parts.push(chunk);
+      };
+      const onError = (err: Error) => finish(new ProtocolError('WS_ERR_INFLATE_FAILED', 1007, `invalid compressed data: ${err.message}`));
+      // A final block (BFINAL) ends the zlib stream: the next message starts a new one.
+      const onEnd = () => { this.inflate = null; };
+      inflate.on('data', onData);
+      inflate.once('error', onError);
+      inflate.once('end', onEnd);
+      inflate.write(data);
+      inflate.write(TAIL);
+      inflate.flush(constants.Z_SYNC_FLUSH, () => {
+        const out = concat(parts, total);
+        finish(new Uint8Array(out.buffer, out.byteOffset, out.length));
+      });
+    }));
+  }
+
+  /** Frees both zlib streams now; later calls reject. */
+  close(): void {
+    this.closed = true;
+    this.deflate?.close();
+    this.inflate?.close();
+    this.deflate = null;
+    this.inflate = null;
+  }
+
+  private serial<T>(job: () => Promise<T>): Promise<T> {
+    const run = () => {
+      if (this.closed) return Promise.reject(new Error('permessage-deflate is closed'));
+      return this.limiter.run(job);
+    };
+    const result = this.chain.then(run, run);
+    this.chain = result.catch(() => {});
+    return result;
+  }
+}

@@ -197,6 +197,7 @@ export class Conn implements AsyncIterable<Message> {
       this.deflate, this.codec,
       { maxMessageBytes: this.options.maxMessageBytes, maxPendingBytes: this.options.maxReadBufferBytes },
       (message) => this.inbox.deliver(message),
+      () => this.inbox.whenRoom(),
       (error) => this.fail(error.closeCode, error.message, error),
       { pause: () => this.socket.pause(), resume: () => { if (this.state !== 'closed') this.socket.resume(); } },
     );

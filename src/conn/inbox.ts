@@ -25,6 +25,7 @@ export class Inbox {
   private paused = false;
   private failure: Error | null = null;
   private streaming: MessageReader | null = null;
+  private roomWaiters: (() => void)[] = [];
 
   constructor(private readonly maxBytes: number, private readonly flow: FlowControl) {}
 
@@ -89,6 +90,16 @@ export class Inbox {
     this.streaming?.abort(error);
     this.streaming = null;
     for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+    for (const wake of this.roomWaiters.splice(0)) wake();
+  }
+
+  /**
+   * Resolves when the bytes held are within `maxBytes` (at once if they are). Producers that
+   * can hold back — the inflater — wait here, so inflated bytes stay bounded too.
+   */
+  whenRoom(): Promise<void> {
+    if (this.heldBytes <= this.maxBytes || this.failure) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
   /** Messages received and not yet read. */
@@ -114,6 +125,7 @@ export class Inbox {
 
   private release(bytes: number): void {
     this.heldBytes -= bytes;
+    if (this.heldBytes <= this.maxBytes) for (const wake of this.roomWaiters.splice(0)) wake();
     if (this.paused && this.heldBytes <= this.maxBytes / 2) {
       this.paused = false;
       this.flow.resume();

@@ -9,8 +9,9 @@ import type { FlowControl } from './inbox';
  * Keeps received messages in order while compressed ones are inflated (asynchronously, in
  * zlib's threadpool). Uncompressed messages go straight through when nothing is pending,
  * and queue behind an inflation otherwise. Inflated text is validated as UTF-8 here (the
- * frame scan cannot see it). Bytes waiting here count against the read buffer: past it the
- * socket is paused.
+ * frame scan cannot see it). Memory stays bounded both ways: compressed bytes waiting here
+ * pause the socket past the read buffer size, and nothing is inflated while the inbox is
+ * over it.
  */
 export class InflatePipeline {
   private tail: Promise<void> = Promise.resolve();
@@ -24,6 +25,7 @@ export class InflatePipeline {
     private readonly codec: FrameCodec,
     private readonly limits: { maxMessageBytes: number; maxPendingBytes: number },
     private readonly deliver: (message: Message) => void,
+    private readonly whenRoom: () => Promise<void>,
     private readonly fail: (error: ProtocolError) => void,
     private readonly flow: FlowControl,
   ) {}
@@ -42,12 +44,13 @@ export class InflatePipeline {
       this.paused = true;
       this.flow.pause();
     }
-    const decoded = compressed ? this.deflate.decompress(data, this.limits.maxMessageBytes) : Promise.resolve(data);
-    decoded.catch(() => {}); // observed below, in order
     this.tail = this.tail.then(async () => {
+      // Inflate only when the application has room: a small compressed message can be huge.
+      await this.whenRoom();
+      if (this.stopped) return;
       let bytes: Uint8Array;
       try {
-        bytes = await decoded;
+        bytes = compressed ? await this.deflate.decompress(data, this.limits.maxMessageBytes) : data;
       } catch (err) {
         this.stop(err instanceof ProtocolError ? err : new ProtocolError('WS_ERR_INFLATE_FAILED', 1007, String(err)));
         return;

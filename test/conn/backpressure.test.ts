@@ -41,14 +41,14 @@ describe('bounded memory', () => {
 
   it('a reader that does not keep up pauses the socket; nothing is lost or reordered', async () => {
     let serverConn!: Conn;
-    const server = await serve({ port: 0, maxReadBufferBytes: 512 * 1024 }, (conn) => { serverConn = conn; });
+    const server = await serve({ port: 0, maxReadBufferBytes: 512 * 1024, compression: false }, (conn) => { serverConn = conn; });
     const conn = await dial(`ws://127.0.0.1:${server.address().port}/`);
     while (!serverConn) await sleep(5);
     const total = 800; // 800 × 64 KiB = 50 MiB offered while the server app reads nothing
     let sent = 0;
     const sending = (async () => {
       for (let i = 0; i < total; i++) {
-        const m = new Uint8Array(64 * 1024);
+        const m = crypto.getRandomValues(new Uint8Array(64 * 1024)); // incompressible
         new DataView(m.buffer).setUint32(0, i);
         await conn.send(m);
         sent++;
@@ -63,6 +63,21 @@ describe('bounded memory', () => {
       expect(new DataView(m.data.buffer, m.data.byteOffset).getUint32(0)).toBe(i);
     }
     await sending;
+    await conn.close();
+    await server.close({ timeoutMs: 200 });
+  }, 30_000);
+
+  it('inflates nothing while unread messages fill the read buffer (compressed 1000:1)', async () => {
+    let serverConn!: Conn;
+    const server = await serve({ port: 0, maxReadBufferBytes: 1024 * 1024 }, (conn) => { serverConn = conn; });
+    const conn = await dial(`ws://127.0.0.1:${server.address().port}/`);
+    while (!serverConn) await sleep(5);
+    const zeros = new Uint8Array(1024 * 1024); // ~1 KiB compressed
+    for (let i = 0; i < 200; i++) await conn.send(zeros); // 200 MiB inflated, ~200 KiB on the wire
+    await sleep(300);
+    const inbox = (serverConn as unknown as { inbox: { queuedMessages: number } }).inbox;
+    expect(inbox.queuedMessages).toBeLessThanOrEqual(2); // the 1 MiB limit, plus the message that crossed it
+    for (let i = 0; i < 200; i++) expect((await serverConn.read()).data.length).toBe(1024 * 1024);
     await conn.close();
     await server.close({ timeoutMs: 200 });
   }, 30_000);

@@ -9,6 +9,8 @@ import type { ProtocolError } from '../../src/errors';
 export interface WireFrame {
   opcode: number;
   payload: Uint8Array;
+  /** RSV1 was set on the message's first frame (permessage-deflate). */
+  compressed?: boolean;
 }
 
 /**
@@ -24,9 +26,9 @@ export class RawPeer {
   private waiters: (() => void)[] = [];
   private readonly reader: FrameReader;
 
-  constructor(readonly socket: Socket, role: Role, head: Uint8Array = new Uint8Array(0)) {
-    this.reader = new FrameReader({ role, codec: js, maxMessageBytes: 2 ** 31 }, {
-      onMessage: (opcode, data) => this.add({ opcode, payload: data.slice() }),
+  constructor(readonly socket: Socket, role: Role, head: Uint8Array = new Uint8Array(0), allowRsv1 = false) {
+    this.reader = new FrameReader({ role, codec: js, maxMessageBytes: 2 ** 31, allowRsv1 }, {
+      onMessage: (opcode, data, compressed) => this.add({ opcode, payload: data.slice(), compressed }),
       onControl: (opcode, payload) => this.add({ opcode, payload: payload.slice() }),
       onError: (error) => { this.errors.push(error); this.notify(); },
     });
@@ -128,13 +130,13 @@ function readHead(socket: Socket): Promise<{ head: string; rest: Uint8Array }> {
 }
 
 /** Connects to a WebSocket server as a raw client peer (it must mask what it sends). */
-export async function rawClient(port: number, extraHeaders = ''): Promise<{ peer: RawPeer; response: string }> {
+export async function rawClient(port: number, extraHeaders = '', allowRsv1 = false): Promise<{ peer: RawPeer; response: string }> {
   const socket = connect(port, '127.0.0.1');
   socket.setNoDelay(true);
   await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
   socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extraHeaders}\r\n`);
   const { head, rest } = await readHead(socket);
-  const peer = new RawPeer(socket, 'client', rest);
+  const peer = new RawPeer(socket, 'client', rest, allowRsv1);
   socket.resume();
   return { peer, response: head };
 }

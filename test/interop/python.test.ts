@@ -22,13 +22,13 @@ describe('interop with Python websockets', () => {
     expect(existsSync(PYTHON)).toBe(true);
   });
 
-  describe.each(['js', 'wasm'] as CodecKind[])('%s codec', (codec) => {
+  describe.each([['js', false], ['wasm', false], ['js', true], ['wasm', true]] as [CodecKind, boolean][])('%s codec, compression %s', (codec, deflate) => {
     let python: ChildProcess;
     let pythonPort = 0;
     let ours: WebSocketServer;
 
     beforeAll(async () => {
-      python = spawn(PYTHON, [PEER, 'server'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      python = spawn(PYTHON, [PEER, 'server', ...(deflate ? ['deflate'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
       pythonPort = await new Promise<number>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('python server did not start')), 10_000);
         python.stdout!.on('data', (d: Buffer) => {
@@ -36,7 +36,7 @@ describe('interop with Python websockets', () => {
           if (m) { clearTimeout(timer); resolve(Number(m[1])); }
         });
       });
-      ours = await serve({ port: 0, codec, maxMessageBytes: 32 << 20 }, async (conn) => {
+      ours = await serve({ port: 0, codec, maxMessageBytes: 32 << 20, compression: deflate }, async (conn) => {
         try { for await (const m of conn) await conn.send(m.type === 'text' ? m.text() : m.data); } catch { /* closed */ }
       });
     });
@@ -46,7 +46,8 @@ describe('interop with Python websockets', () => {
     });
 
     it('our client and a Python server exchange text, binary up to 16 MiB, fragments, pings and a close', async () => {
-      const conn = await dial(`ws://127.0.0.1:${pythonPort}/`, { codec, maxMessageBytes: 32 << 20 });
+      const conn = await dial(`ws://127.0.0.1:${pythonPort}/`, { codec, maxMessageBytes: 32 << 20, compression: deflate });
+      expect(conn.extensions.startsWith('permessage-deflate')).toBe(deflate);
       await conn.send('héllo ✓');
       expect((await conn.read()).text()).toBe('héllo ✓');
       for (const size of [0, 125, 126, 65535, 65536, 16 << 20]) {
@@ -64,12 +65,12 @@ describe('interop with Python websockets', () => {
 
     it('a Python client and our server pass the same script', async () => {
       const out = await new Promise<string>((resolve, reject) => {
-        execFile(PYTHON, [PEER, 'client', `ws://127.0.0.1:${ours.address().port}/`], { timeout: 30_000 }, (err, stdout, stderr) => {
+        execFile(PYTHON, [PEER, 'client', `ws://127.0.0.1:${ours.address().port}/`, ...(deflate ? ['deflate'] : [])], { timeout: 30_000 }, (err, stdout, stderr) => {
           if (err) reject(new Error(`${err.message}\n${stderr}`));
           else resolve(stdout.trim());
         });
       });
-      expect(out).toBe('OK');
+      expect(out).toBe(`EXTENSIONS [${deflate ? "'PerMessageDeflate'" : ''}]\nOK`);
     });
   });
 });

@@ -89,3 +89,42 @@ describe.each(['js', 'wasm'] as CodecKind[])('interop with ws, %s codec', (codec
     await new Promise((r) => server.close(r));
   });
 });
+
+describe.each(['js', 'wasm'] as CodecKind[])('interop with ws, compression on, %s codec', (codec) => {
+  const texts = ['short', 'x'.repeat(2000), JSON.stringify({ list: Array.from({ length: 5000 }, (_, i) => i) })];
+
+  it.each([
+    ['defaults', {}],
+    ['no context takeover, 10-bit windows', { serverNoContextTakeover: true, clientNoContextTakeover: true, serverMaxWindowBits: 10, clientMaxWindowBits: 10 }],
+  ])('our client and a ws server (%s) exchange compressed messages', async (_name, options) => {
+    const server = new WsServer({ port: 0, host: '127.0.0.1', perMessageDeflate: { threshold: 0, ...options } });
+    server.on('connection', (s) => s.on('message', (d, isBinary) => s.send(d, { binary: isBinary })));
+    await new Promise((r) => server.once('listening', r));
+    const conn = await dial(`ws://127.0.0.1:${(server.address() as { port: number }).port}/`, { codec, compression: { threshold: 0 } });
+    expect(conn.extensions).toMatch(/^permessage-deflate/);
+    for (const t of texts) {
+      await conn.send(t);
+      expect((await conn.read()).text()).toBe(t);
+    }
+    await conn.send(payload(1 << 20));
+    expect(Buffer.from((await conn.read()).data).equals(payload(1 << 20))).toBe(true);
+    await conn.close();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('a ws client (permessage-deflate on by default) and our server exchange compressed messages', async () => {
+    const server = await serve({ port: 0, codec, compression: { threshold: 0 } }, async (conn) => {
+      try { for await (const m of conn) await conn.send(m.data, { binary: m.type === 'binary' }); } catch { /* closed */ }
+    });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.address().port}/`);
+    await new Promise((r) => ws.once('open', r));
+    expect(ws.extensions).toMatch(/permessage-deflate/);
+    const received: string[] = [];
+    ws.on('message', (d) => received.push(d.toString()));
+    for (const t of texts) ws.send(t);
+    for (let i = 0; i < 200 && received.length < texts.length; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(received).toEqual(texts);
+    ws.close();
+    await server.close({ timeoutMs: 200 });
+  });
+});

@@ -1,7 +1,10 @@
 """An independent WebSocket peer for interop tests (Debian's python3-websockets).
 
-  peer.py server            echo server; prints "PORT <n>" once listening
-  peer.py client URL        sends the test script's messages, checks the echoes, prints "OK"
+  peer.py server [deflate]          echo server; prints "PORT <n>" once listening
+  peer.py client URL [deflate]      sends the test script's messages, checks the echoes, prints "OK"
+
+With "deflate", permessage-deflate is on with websockets' defaults (its own default);
+without it, compression is off.
 """
 import asyncio
 import sys
@@ -17,8 +20,8 @@ async def echo(ws, *args):
         pass
 
 
-async def serve():
-    async with websockets.serve(echo, "127.0.0.1", 0, max_size=32 * 1024 * 1024, compression=None) as server:
+async def serve(compression):
+    async with websockets.serve(echo, "127.0.0.1", 0, max_size=32 * 1024 * 1024, compression=compression) as server:
         port = server.sockets[0].getsockname()[1]
         print(f"PORT {port}", flush=True)
         await asyncio.Future()
@@ -28,8 +31,10 @@ def payload(size):
     return bytes((i * 31) & 0xFF for i in range(size))
 
 
-async def client(url):
-    async with websockets.connect(url, max_size=32 * 1024 * 1024, compression=None) as ws:
+async def client(url, compression):
+    async with websockets.connect(url, max_size=32 * 1024 * 1024, compression=compression) as ws:
+        negotiated = [type(e).__name__ for e in ws.extensions]
+        print(f"EXTENSIONS {negotiated}", flush=True)
         await ws.send("héllo ✓")
         assert await ws.recv() == "héllo ✓"
         for size in (0, 125, 126, 65535, 65536, 16 * 1024 * 1024):
@@ -47,7 +52,8 @@ async def client(url):
 
 
 if __name__ == "__main__":
+    deflate = "deflate" if "deflate" in sys.argv[2:] else None
     if sys.argv[1] == "server":
-        asyncio.run(serve())
+        asyncio.run(serve(deflate))
     else:
-        asyncio.run(client(sys.argv[2]))
+        asyncio.run(client(sys.argv[2], deflate))

@@ -1,7 +1,8 @@
-import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
+import { constants, type DeflateRaw, type InflateRaw } from 'node:zlib';
 import { ProtocolError } from '../errors';
 import type { CompressionOptions, DeflateParams } from './deflate-negotiation';
 import { Limiter } from './limiter';
+import { deflatePool, inflatePool, openDeflate, openInflate, type DeflateSettings } from './zlib-pool';
 
 /** The empty stored block every compressed message ends with, removed on the wire. RFC 7692 §7.2.1. */
 const TAIL = new Uint8Array([0x00, 0x00, 0xff, 0xff]);
@@ -25,7 +26,9 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
  * permessage-deflate for one connection (RFC 7692 §7.2): compresses outgoing messages and
  * inflates incoming ones, keeping or resetting each direction's LZ77 context as agreed.
  *
- * - zlib streams are created on first use and closed by close(), at once.
+ * - A direction with context takeover owns its zlib stream, created on first use and closed
+ *   by close(), at once. A direction without borrows a stream from a process-wide pool for
+ *   each message (zlib-pool.ts), so idle connections hold no zlib memory for it.
  * - Inflation stops as soon as the output passes `maxMessageBytes` (a decompression bomb
  *   closes with 1009 having held at most the limit).
  * - A window of 8 bits is agreed honestly but never compressed with: zlib's raw deflate
@@ -50,8 +53,9 @@ export class PerMessageDeflate {
   private readonly peerWindowBits: number;
   private readonly ownNoContext: boolean;
   private readonly peerNoContext: boolean;
+  private readonly deflateSettings: DeflateSettings;
 
-  constructor(readonly params: DeflateParams, role: 'server' | 'client', private readonly options: CompressionOptions = {}) {
+  constructor(readonly params: DeflateParams, role: 'server' | 'client', options: CompressionOptions = {}) {
     const isServer = role === 'server';
     this.ownWindowBits = isServer ? params.serverMaxWindowBits : params.clientMaxWindowBits;
     this.peerWindowBits = isServer ? params.clientMaxWindowBits : params.serverMaxWindowBits;
@@ -60,17 +64,16 @@ export class PerMessageDeflate {
     this.canCompress = this.ownWindowBits > 8;
     this.threshold = options.threshold ?? 1024;
     this.limiter = limiterFor(options.concurrency ?? 10);
-    this.shareKey = this.ownNoContext ? `deflate:${options.level ?? 6}:${options.memLevel ?? 5}:${this.ownWindowBits}` : undefined;
+    this.deflateSettings = { level: options.level ?? 6, memLevel: options.memLevel ?? 5, windowBits: this.ownWindowBits };
+    this.shareKey = this.ownNoContext ? `deflate:${this.deflateSettings.level}:${this.deflateSettings.memLevel}:${this.ownWindowBits}` : undefined;
   }
 
   /** Compresses one message; the result has its 00 00 ff ff tail removed. */
   compress(data: Uint8Array): Promise<Uint8Array> {
     return this.serial(() => new Promise((resolve, reject) => {
-      const deflate = this.deflate ??= createDeflateRaw({
-        level: this.options.level ?? 6,
-        memLevel: this.options.memLevel ?? 5,
-        windowBits: this.ownWindowBits,
-      });
+      const deflate = this.shareKey !== undefined
+        ? deflatePool.acquire(this.shareKey, () => openDeflate(this.deflateSettings))
+        : this.deflate ??= openDeflate(this.deflateSettings);
       const parts: Uint8Array[] = [];
       let total = 0;
       const onData = (chunk: Uint8Array) => { parts.push(chunk); total += chunk.length; };
@@ -84,7 +87,7 @@ export class PerMessageDeflate {
         if (out.length >= 4 && out[out.length - 4] === 0 && out[out.length - 3] === 0 && out[out.length - 2] === 0xff && out[out.length - 1] === 0xff) {
           out = out.subarray(0, out.length - 4);
         }
-        if (this.ownNoContext) deflate.reset();
+        if (this.shareKey !== undefined) deflatePool.release(this.shareKey, deflate);
         resolve(new Uint8Array(out.buffer, out.byteOffset, out.length));
       });
     }));
@@ -93,7 +96,11 @@ export class PerMessageDeflate {
   /** Inflates one message (tail added back). Rejects with a 1009 ProtocolError past maxBytes, 1007 on corrupt data. */
   decompress(data: Uint8Array, maxBytes: number): Promise<Uint8Array> {
     return this.serial(() => new Promise((resolve, reject) => {
-      const inflate = this.inflate ??= createInflateRaw({ windowBits: Math.max(this.peerWindowBits, 9) });
+      const poolKey = this.peerNoContext ? `inflate:${this.peerWindowBits}` : undefined;
+      const inflate = poolKey !== undefined
+        ? inflatePool.acquire(poolKey, () => openInflate(this.peerWindowBits))
+        : this.inflate ??= openInflate(this.peerWindowBits);
+      let ended = false;
       const parts: Uint8Array[] = [];
       let total = 0;
       let settled = false;
@@ -106,11 +113,12 @@ export class PerMessageDeflate {
         if (result instanceof Error) {
           // The stream's state is unusable now: drop it (the connection is failing anyway).
           inflate.close();
-          this.inflate = null;
+          if (inflate === this.inflate) this.inflate = null;
           reject(result);
           return;
         }
-        if (this.peerNoContext) inflate.reset();
+        if (poolKey !== undefined && !ended) inflatePool.release(poolKey, inflate);
+        else if (ended) inflate.close();
         resolve(result);
       };
       const onData = (chunk: Uint8Array) => {
@@ -123,7 +131,10 @@ export class PerMessageDeflate {
       };
       const onError = (err: Error) => finish(new ProtocolError('WS_ERR_INFLATE_FAILED', 1007, `invalid compressed data: ${err.message}`));
       // A final block (BFINAL) ends the zlib stream: the next message starts a new one.
-      const onEnd = () => { this.inflate = null; };
+      const onEnd = () => {
+        ended = true;
+        if (inflate === this.inflate) this.inflate = null;
+      };
       inflate.on('data', onData);
       inflate.once('error', onError);
       inflate.once('end', onEnd);

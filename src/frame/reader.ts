@@ -35,6 +35,13 @@ export interface FrameHandler extends MessageHandler {
 /** Records per scan call: enough for a 64 KiB read of 64-byte frames in one call. */
 const RECORDS_PER_SCAN = 1024;
 
+/**
+ * The scan's output array (40 KiB), shared by every reader in the process: a scan and the
+ * delivery of its records run to completion before another socket's data can be handled.
+ * A handler that feeds another reader synchronously gets that reader a fresh array.
+ */
+let idleRecords: Float64Array | null = new Float64Array(RECORDS_PER_SCAN * SCAN_RECORD_FIELDS);
+
 /** Longest partial header carried to the next chunk (a full header is at most 14 bytes). */
 const MAX_PENDING_BYTES = 14;
 
@@ -49,7 +56,6 @@ const MAX_PENDING_BYTES = 14;
 export class FrameReader {
   private readonly codec: FrameCodec;
   private readonly state = new Float64Array(SCAN_STATE_FIELDS);
-  private readonly records = new Float64Array(RECORDS_PER_SCAN * SCAN_RECORD_FIELDS);
   private readonly pending = new Uint8Array(MAX_PENDING_BYTES);
   private pendingLength = 0;
   private readonly control = new Uint8Array(MAX_CONTROL_PAYLOAD_BYTES);
@@ -99,23 +105,28 @@ export class FrameReader {
 
   /** Scans buf[start, end) to the end or the first error; keeps a trailing partial header. */
   private process(buf: Uint8Array, start: number, end: number): void {
-    const { state, records } = this;
-    while (!this.halted) {
-      const count = this.codec.scan(buf, start, end, state, records);
-      this.deliver(buf, start, count);
-      if (this.halted) return;
-      const status = state[ST_STATUS];
-      if (status !== 0) return this.fail(errorFromStatus(status));
-      start += state[ST_CONSUMED];
-      if (count < RECORDS_PER_SCAN || start >= end) break;
+    const state = this.state;
+    const records = idleRecords ?? new Float64Array(RECORDS_PER_SCAN * SCAN_RECORD_FIELDS);
+    idleRecords = null;
+    try {
+      while (!this.halted) {
+        const count = this.codec.scan(buf, start, end, state, records);
+        this.deliver(buf, start, count, records);
+        if (this.halted) return;
+        const status = state[ST_STATUS];
+        if (status !== 0) return this.fail(errorFromStatus(status));
+        start += state[ST_CONSUMED];
+        if (count < RECORDS_PER_SCAN || start >= end) break;
+      }
+    } finally {
+      idleRecords = records;
     }
     if (this.halted || start >= end) return;
     this.pending.set(buf.subarray(start, end));
     this.pendingLength = end - start;
   }
 
-  private deliver(buf: Uint8Array, base: number, count: number): void {
-    const records = this.records;
+  private deliver(buf: Uint8Array, base: number, count: number, records: Float64Array): void {
     for (let i = 0; i < count && !this.halted; i++) {
       const r = i * SCAN_RECORD_FIELDS;
       const flags = records[r + REC_FLAGS];

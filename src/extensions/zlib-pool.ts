@@ -1,0 +1,55 @@
+import { createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
+
+/**
+ * Output chunk of each zlib stream. Node keeps one such buffer per stream for the stream's
+ * life: at the default 16 KiB that is 32 KiB per connection; 4 KiB costs a few more
+ * callbacks per large message.
+ */
+export const ZLIB_CHUNK_BYTES = 4096;
+
+/** Idle streams kept per parameter set; more are closed on release. */
+const MAX_IDLE_PER_KEY = 8;
+
+/** Settings of a compressing stream. */
+export interface DeflateSettings {
+  level: number;
+  memLevel: number;
+  windowBits: number;
+}
+
+/** Opens a raw deflate stream (RFC 7692 uses raw DEFLATE, no zlib header). */
+export function openDeflate(s: DeflateSettings): DeflateRaw {
+  return createDeflateRaw({ level: s.level, memLevel: s.memLevel, windowBits: s.windowBits, chunkSize: ZLIB_CHUNK_BYTES });
+}
+
+/** Opens a raw inflate stream for a peer window of `windowBits` (8 decodes with 9). */
+export function openInflate(windowBits: number): InflateRaw {
+  return createInflateRaw({ windowBits: Math.max(windowBits, 9), chunkSize: ZLIB_CHUNK_BYTES });
+}
+
+/**
+ * Streams for directions without context takeover, shared by every connection in the
+ * process: such a stream is reset after each message anyway, so a connection borrows one
+ * for a message and gives it back. Measured here: a used deflate stream holds ~110 KiB
+ * (Node's zlib keeps a 64 KiB hash table whatever memLevel says), an inflate ~17 KiB, so
+ * sharing turns per-connection memory into per-concurrent-message memory.
+ */
+class StreamPool<T extends DeflateRaw | InflateRaw> {
+  private readonly idle = new Map<string, T[]>();
+
+  acquire(key: string, open: () => T): T {
+    return this.idle.get(key)?.pop() ?? open();
+  }
+
+  release(key: string, stream: T): void {
+    stream.reset();
+    let list = this.idle.get(key);
+    if (list === undefined) this.idle.set(key, (list = []));
+    if (list.length < MAX_IDLE_PER_KEY) list.push(stream);
+    else stream.close();
+  }
+}
+
+/** The process-wide pools. */
+export const deflatePool = new StreamPool<DeflateRaw>();
+export const inflatePool = new StreamPool<InflateRaw>();

@@ -6,7 +6,6 @@ import {
 } from '../errors';
 import { encodeClosePayload, parseClosePayload } from '../frame/close';
 import { Message } from '../frame/message';
-import { PreparedMessage } from '../frame/prepared';
 import type { PerMessageDeflate } from '../extensions/permessage-deflate';
 import { FrameReader, type Role } from '../frame/reader';
 import { FrameWriter } from '../frame/writer';
@@ -17,8 +16,9 @@ import { defer } from './defer';
 import { Inbox } from './inbox';
 import { InflatePipeline } from './inflate-pipeline';
 import type { MessageReader } from './message-reader';
-import { MessageWriter } from './message-writer';
+import type { MessageWriter } from './message-writer';
 import { Outbox, type WritableSocket } from './outbox';
+import { Sender, type Sendable, type SendOptions } from './sender';
 import { Keepalive } from './keepalive';
 
 /** How a connection ended. */
@@ -42,14 +42,6 @@ export interface ConnSocket extends WritableSocket {
   setNoDelay?(noDelay?: boolean): unknown;
   readonly remoteAddress?: string;
   readonly destroyed: boolean;
-}
-
-/** Options of send(). */
-export interface SendOptions {
-  /** Send as binary (default for bytes) or text (default for strings). */
-  binary?: boolean;
-  /** Compress this message when permessage-deflate was negotiated (default true). */
-  compress?: boolean;
 }
 
 /** The upgrade request as the server saw it. */
@@ -88,16 +80,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** A message to send as opcode + bytes. Strings are text unless `binary`; bytes binary unless `binary: false`. */
-function outgoing(data: string | Uint8Array | ArrayBuffer | ArrayBufferView | PreparedMessage, options: SendOptions): { opcode: number; payload: Uint8Array } {
-  if (data instanceof PreparedMessage) return { opcode: data.opcode, payload: data.payload };
-  if (typeof data === 'string') return { opcode: options.binary ? OP_BINARY : OP_TEXT, payload: encoder.encode(data) };
-  const payload = data instanceof Uint8Array ? data
-    : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-      : new Uint8Array(data);
-  return { opcode: options.binary === false ? OP_TEXT : OP_BINARY, payload };
 }
 
 /** Cuts a reason to at most 123 UTF-8 bytes without splitting a character. */
@@ -155,13 +137,10 @@ export class Conn implements AsyncIterable<Message> {
   private failure: { code: number; reason: string; error: Error } | null = null;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
   private pings: PendingPing[] = [];
-  private writerActive = false;
-  private readonly waitingToWrite: (() => void)[] = [];
   private resolveClosed!: (info: CloseInfo) => void;
   private readonly deflate: PerMessageDeflate | undefined;
   private readonly inflater: InflatePipeline | undefined;
-  /** The last send still compressing: later sends queue behind it, so order is kept. */
-  private outboundTail: Promise<void> | null = null;
+  private readonly sender: Sender;
 
   constructor(init: ConnInit) {
     this.role = init.role;
@@ -193,6 +172,11 @@ export class Conn implements AsyncIterable<Message> {
       resume: () => { if (this.state !== 'closed') this.socket.resume(); },
     });
     this.outbox = new Outbox(this.socket);
+    const conn = this;
+    this.sender = new Sender(this.writer, this.outbox, this.deflate, this.options, {
+      get isOpen() { return conn.state === 'open'; },
+      fail: (code, reason, error) => this.fail(code, reason, error),
+    });
     this.inflater = this.deflate && new InflatePipeline(
       this.deflate, this.codec,
       { maxMessageBytes: this.options.maxMessageBytes, maxPendingBytes: this.options.maxReadBufferBytes },
@@ -252,38 +236,15 @@ export class Conn implements AsyncIterable<Message> {
    * PreparedMessage. Resolves when the frame is with the socket and the socket is under its
    * high-water mark. Throws at once when the connection is closing (misuse).
    */
-  send(data: string | Uint8Array | ArrayBuffer | ArrayBufferView | PreparedMessage, options: SendOptions = {}): Promise<void> {
+  send(data: Sendable, options: SendOptions = {}): Promise<void> {
     this.checkOpen();
-    const go = () => this.sendNow(data, options);
-    if (this.writerActive || this.waitingToWrite.length > 0) {
-      return new Promise((resolve, reject) => this.waitingToWrite.push(() => go().then(resolve, reject)));
-    }
-    return go();
+    return this.sender.send(data, options);
   }
 
   /** Starts a message written in fragments; other sends wait until it is closed. */
   nextWriter(type: 'text' | 'binary' = 'binary'): Promise<MessageWriter> {
     this.checkOpen();
-    const isOpen = () => this.state === 'open';
-    const make = () => {
-      this.writerActive = true;
-      return new MessageWriter(type === 'text' ? OP_TEXT : OP_BINARY, {
-        writeFrame: (opcode, payload, fin) => {
-          this.checkOpen();
-          const frames: Uint8Array[] = [];
-          this.writer.frame(opcode, payload, fin, false, frames);
-          this.outbox.enqueue(frames);
-          return this.outbox.whenWritable();
-        },
-        release: () => this.releaseWriter(),
-        get isOpen() { return isOpen(); },
-      });
-    };
-    if (this.outboundTail && !this.writerActive && this.waitingToWrite.length === 0) {
-      return this.outboundTail.then(() => { this.checkOpen(); return make(); });
-    }
-    if (!this.writerActive && this.waitingToWrite.length === 0) return Promise.resolve(make());
-    return new Promise((resolve) => this.waitingToWrite.push(() => resolve(make())));
+    return this.sender.nextWriter(type === 'text' ? OP_TEXT : OP_BINARY);
   }
 
   /** Sends a ping; resolves with the round-trip time in ms when its pong arrives. */
@@ -332,74 +293,6 @@ export class Conn implements AsyncIterable<Message> {
 
   private checkOpen(): void {
     if (this.state !== 'open') throw new AlreadyClosedError();
-  }
-
-  private sendNow(data: string | Uint8Array | ArrayBuffer | ArrayBufferView | PreparedMessage, options: SendOptions): Promise<void> {
-    if (this.state !== 'open') return Promise.reject(new AlreadyClosedError());
-    const deflate = this.deflate;
-    if (deflate && deflate.canCompress && options.compress !== false) {
-      const { opcode, payload } = outgoing(data, options);
-      if (payload.length >= deflate.threshold) {
-        const compressed = data instanceof PreparedMessage && deflate.shareKey !== undefined
-          ? data.compressedPayload(deflate.shareKey, () => deflate.compress(payload))
-          : deflate.compress(payload);
-        return this.afterPendingSends(async () => {
-          const bytes = await compressed;
-          const frames: Uint8Array[] = [];
-          this.writer.message(opcode, bytes, frames, true);
-          return frames;
-        });
-      }
-    }
-    if (this.outboundTail) return this.afterPendingSends(async () => this.encode(data, options));
-    return this.enqueueChecked(this.encode(data, options));
-  }
-
-  /** Runs `make` after every earlier send that is still compressing, then queues its frames. */
-  private afterPendingSends(make: () => Promise<Uint8Array[]>): Promise<void> {
-    const job = (this.outboundTail ?? Promise.resolve()).then(async () => {
-      const frames = await make();
-      if (this.state !== 'open') throw new AlreadyClosedError();
-      return frames;
-    });
-    const tail: Promise<void> = job.then(() => {}, () => {}).then(() => {
-      if (this.outboundTail === tail) this.outboundTail = null;
-    });
-    this.outboundTail = tail;
-    return job.then((frames) => this.enqueueChecked(frames));
-  }
-
-  /** The frames of an uncompressed message. */
-  private encode(data: string | Uint8Array | ArrayBuffer | ArrayBufferView | PreparedMessage, options: SendOptions): Uint8Array[] {
-    const frames: Uint8Array[] = [];
-    if (data instanceof PreparedMessage) {
-      frames.push(...data.frames(this.writer, `f${this.options.maxFrameBytes}`));
-    } else if (typeof data === 'string' && !options.binary) {
-      this.writer.text(data, frames);
-    } else {
-      const { opcode, payload } = outgoing(data, options);
-      this.writer.message(opcode, payload, frames);
-    }
-    return frames;
-  }
-
-  /** Queues frames unless that would pass maxBufferedBytes (then bufferFullPolicy applies). */
-  private enqueueChecked(frames: Uint8Array[]): Promise<void> {
-    let size = 0;
-    for (const frame of frames) size += frame.length;
-    if (this.outbox.bufferedAmount + size > this.options.maxBufferedBytes) {
-      if (this.options.bufferFullPolicy === 'close') {
-        this.fail(CloseCode.PolicyViolation, 'send buffer full', new WebSocketError('WS_ERR_BUFFER_FULL', 'send buffer full'));
-      }
-      return Promise.reject(new WebSocketError('WS_ERR_BUFFER_FULL', `more than ${this.options.maxBufferedBytes} bytes waiting to be written`));
-    }
-    this.outbox.enqueue(frames);
-    return this.outbox.whenWritable();
-  }
-
-  private releaseWriter(): void {
-    this.writerActive = false;
-    while (!this.writerActive && this.waitingToWrite.length > 0) this.waitingToWrite.shift()!();
   }
 
   private sendControl(opcode: number, payload: Uint8Array): void {
@@ -484,7 +377,7 @@ export class Conn implements AsyncIterable<Message> {
     if (this.state === 'open') this.state = 'closing';
     this.keepalive.stop();
     this.armCloseTimer(this.options.closeTimeoutMs);
-    for (const waiting of this.waitingToWrite.splice(0)) waiting(); // each rejects: not open
+    this.sender.abandon(); // each waiting send rejects: not open
   }
 
   private armCloseTimer(ms: number): void {
@@ -516,7 +409,7 @@ export class Conn implements AsyncIterable<Message> {
     this.inflater?.close();
     this.deflate?.close();
     for (const ping of this.pings.splice(0)) ping.reject(error);
-    for (const waiting of this.waitingToWrite.splice(0)) waiting();
+    this.sender.abandon();
     this.resolveClosed(info);
   }
 }

@@ -3,7 +3,18 @@
 // file is self-contained: nothing is looked up on disk or over the network at run time.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
+import { readFileSync, rmSync } from 'node:fs';
 import { dts } from 'rollup-plugin-dts';
+
+/** `import text from './file.html?raw'`: the file's contents as a string (as vite does). */
+const raw = () => ({
+  name: 'raw',
+  resolveId: (id, importer) => (id.endsWith('?raw') ? new URL(id, `file://${importer}`).pathname + '?raw' : null),
+  load: (id) => (id.endsWith('?raw') ? `export default ${JSON.stringify(readFileSync(id.slice(0, -4), 'utf8'))};` : null),
+});
+
+// Every build starts from an empty dist/, so no stale chunk from an earlier build ships.
+rmSync('dist', { recursive: true, force: true });
 
 const entries = { index: 'src/index.ts', codec: 'src/codec/index.ts' };
 const nodeBuiltins = /^node:/;
@@ -25,7 +36,7 @@ export default [
     // devDependency they use, so the package keeps no runtime dependencies.
     input: { cli: 'src/cli/main.ts', bench: 'src/bench/index.ts' },
     external: nodeBuiltins,
-    plugins: [nodeResolve(), ts()],
+    plugins: [raw(), nodeResolve(), ts()],
     output: { dir: 'dist', format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'cli-[hash].js', banner: '#!/usr/bin/env node' },
   },
   {

@@ -1,5 +1,6 @@
 import { autobahnCommand } from './autobahn';
 import { benchCommand } from './bench';
+import { chatCommand } from './chat';
 import { connectCommand } from './connect';
 import { echoCommand } from './echo';
 
@@ -12,6 +13,8 @@ const USAGE = `usage: wasmws <command>
                                  /ping, /close CODE REASON
   autobahn-client <base-url> [--agent NAME] [--codec auto|wasm|js]
                                  client side of the Autobahn fuzzing-server protocol
+  chat [--port 8080] [--host 127.0.0.1]
+                                 the chat demo: page at /, hub at /ws
   bench [--quick]                codec table: wasm vs js per operation and size
 `;
 
@@ -19,6 +22,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   echo: echoCommand,
   connect: connectCommand,
   'autobahn-client': autobahnCommand,
+  chat: chatCommand,
   bench: async (args) => { await benchCommand(args); return 0; },
 };
 

@@ -17,7 +17,9 @@ async function freePort(): Promise<number> {
 // `npm test` has just built dist/, and rebuilding it here would race the other test files.
 it('npm start serves the chat page and accepts a WebSocket connection', async () => {
   const port = await freePort();
-  const child = spawn('npm', ['start', '--ignore-scripts', '--', '--port', String(port)], { cwd: join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('npm', ['start', '--ignore-scripts', '--', '--port', String(port)], {
+    cwd: join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'], detached: true, // its own process group: npm and the node it starts
+  });
   try {
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
@@ -31,6 +33,6 @@ it('npm start serves the chat page and accepts a WebSocket connection', async ()
     expect((await conn.read()).text()).toBe('started');
     await conn.close();
   } finally {
-    child.kill('SIGTERM');
+    process.kill(-child.pid!, 'SIGTERM'); // npm does not pass the signal on to its child
   }
 }, 30_000);

@@ -18,6 +18,15 @@ const MAX_PONGS = 16;
 const JOIN_MAX_BYTES = 64 * 1024;
 
 
+/** Outboxes with frames to write this turn: one deferred callback flushes them all. */
+let dirty: Outbox[] = [];
+
+function flushDirty(): void {
+  const outboxes = dirty;
+  dirty = [];
+  for (const outbox of outboxes) outbox.flush();
+}
+
 /**
  * Frames on their way to the socket. Everything queued during one turn of the event loop
  * goes out in one write (small frames joined, large ones corked together), so a burst of
@@ -72,8 +81,12 @@ export class Outbox {
     return this.queuedBytes + this.socket.writableLength;
   }
 
-  /** Writes everything queued now. */
+  /** Writes everything queued now (a flush already scheduled becomes a no-op). */
   flush(): void {
+    if (!this.scheduled && this.frames.length === 0 && this.pongs.length === 0) {
+      this.settleWaiters();
+      return;
+    }
     this.scheduled = false;
     if (this.closedError) return;
     const frames = this.frames;
@@ -122,7 +135,8 @@ export class Outbox {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    defer(() => this.flush());
+    dirty.push(this);
+    if (dirty.length === 1) defer(flushDirty);
   }
 
   private settleWaiters(): void {

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { dial, type DialOptions } from './client';
 import type { Conn } from './conn/connection';
 import { CloseError } from './errors';

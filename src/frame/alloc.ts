@@ -1,4 +1,7 @@
-/** Node's Buffer, where the runtime has one as a global (Node, Bun); Deno does not. */
+/**
+ * Node's Buffer where the runtime has it as a global (Node, Bun; Deno gives npm code one
+ * too). The frame layer keeps no node: import, so without it this is new Uint8Array.
+ */
 const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
 
 /** At or above this size an uninitialized allocation is worth its call. */

@@ -1,3 +1,6 @@
+import { Buffer } from 'node:buffer';
+import process from 'node:process';
+
 /**
  * Which proxy, if any, a connection to `target` goes through. `proxy: 'env'` reads
  * HTTPS_PROXY for wss:// and HTTP_PROXY for ws:// (either case), honouring NO_PROXY

@@ -1,0 +1,133 @@
+// The runtime suite: plain ESM against the built package, run by node, deno and bun alike
+// (no test framework inside the child runtimes). Usage:
+//
+//   <runtime> suite.mjs self <codec> [cert.pem key.pem]
+//                                            everything below in this runtime, both roles;
+//                                            with a certificate, wss:// through node:https too
+//   <runtime> suite.mjs server <codec>        an echo server; prints "PORT <n>"
+//   <runtime> suite.mjs client <url> <codec> [compression-optional]
+//                                            the client checks against an echo server
+//                                            (compression-optional: the server may decline
+//                                            permessage-deflate, as Deno.serve does)
+//
+// Prints "OK <runtime> <what>" when every check passed; exits non-zero with a reason otherwise.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { dial, prepare, serve, Upgrader, WebSocket } from 'wasmws';
+import { selectCodec } from 'wasmws/codec';
+
+const runtime = typeof Deno !== 'undefined' ? `deno ${Deno.version.deno}` : typeof Bun !== 'undefined' ? `bun ${Bun.version}` : `node ${process.version}`;
+const [mode, ...args] = process.argv.slice(2);
+
+function check(condition, message) {
+  if (!condition) throw new Error(`${runtime}: ${message}`);
+}
+
+function bytes(size, seed = 1) {
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; i++) out[i] = (i * 31 + seed) & 0xff;
+  return out;
+}
+
+function same(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+async function echo(conn) {
+  try {
+    for await (const m of conn) await conn.send(m.data, { binary: m.type === 'binary' });
+  } catch { /* closed */ }
+}
+
+/** The client script: every check against an echo server at `url`. */
+async function clientChecks(url, codec, compressionOptional = false) {
+  for (const compression of [false, true]) {
+    const conn = await dial(url, { codec, compression, maxMessageBytes: 64 << 20 });
+    const agreed = conn.extensions.startsWith('permessage-deflate');
+    check(agreed === compression || (compressionOptional && !agreed), `extensions ${JSON.stringify(conn.extensions)} with compression ${compression}`);
+    await conn.send('héllo ✓');
+    check((await conn.read()).text() === 'héllo ✓', 'text echo');
+    for (const size of [0, 125, 126, 65536, 4 << 20]) {
+      const data = bytes(size, size);
+      await conn.send(data);
+      const m = await conn.read();
+      check(m.type === 'binary' && same(m.data, data), `binary echo of ${size} bytes`);
+    }
+    const writer = await conn.nextWriter('text');
+    await writer.write('frag');
+    await writer.write('mented');
+    await writer.close();
+    check((await conn.read()).text() === 'fragmented', 'fragmented message');
+    const prepared = prepare('prepared message '.repeat(100));
+    await conn.send(prepared);
+    check((await conn.read()).text() === 'prepared message '.repeat(100), 'prepared message');
+    check((await conn.ping('rtt')) >= 0, 'ping');
+    const info = await conn.close(4000, 'bye');
+    check(info.code === 4000 && info.wasClean, `close ${JSON.stringify(info)}`);
+  }
+  const reader = await dial(url, { codec });
+  await reader.send(bytes(3 << 20));
+  const stream = await reader.nextReader();
+  let total = 0;
+  for await (const chunk of stream) total += chunk.length;
+  check(total === 3 << 20, `streamed ${total} bytes`);
+  await reader.close();
+  const ws = new WebSocket(url, [], { codec });
+  ws.binaryType = 'arraybuffer';
+  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = () => reject(new Error(`${runtime}: WebSocket failed`)); });
+  ws.send('whatwg');
+  const reply = await new Promise((resolve) => { ws.onmessage = (e) => resolve(e.data); });
+  check(reply === 'whatwg', 'WebSocket class echo');
+  const closed = new Promise((resolve) => { ws.onclose = resolve; });
+  ws.close(1000);
+  check((await closed).code === 1000, 'WebSocket close');
+}
+
+if (mode === 'server') {
+  const [codec] = args;
+  const server = await serve({ port: 0, codec, maxMessageBytes: 64 << 20 }, echo);
+  console.log(`PORT ${server.address().port}`);
+  const stop = () => server.close({ timeoutMs: 500 }).then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+} else if (mode === 'client') {
+  const [url, codec, optional] = args;
+  await clientChecks(url, codec, optional === 'compression-optional');
+  console.log(`OK ${runtime} client ${codec}`);
+  process.exit(0);
+} else if (mode === 'self') {
+  const [codec] = args;
+  check(selectCodec(codec).name === (codec === 'js' ? 'js' : 'wasm'), `codec ${codec} selected`);
+  // serve() in this runtime, our client in this runtime.
+  const server = await serve({ port: 0, codec, maxMessageBytes: 64 << 20 }, echo);
+  await clientChecks(`ws://127.0.0.1:${server.address().port}/`, codec);
+  await server.close({ timeoutMs: 500 });
+  // Upgrader on this runtime's node:http.
+  const upgrader = new Upgrader({ codec, maxMessageBytes: 64 << 20 });
+  const http = createServer((_req, res) => res.end('plain'));
+  http.on('upgrade', (req, socket, head) => { const conn = upgrader.upgrade(req, socket, head); if (conn) void echo(conn); });
+  await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
+  await clientChecks(`ws://127.0.0.1:${http.address().port}/`, codec);
+  http.close();
+  // wss:// through this runtime's node:https and node:tls.
+  const [certFile, keyFile] = args.slice(1);
+  if (certFile) {
+    const cert = readFileSync(certFile);
+    const https = createHttpsServer({ cert, key: readFileSync(keyFile) });
+    https.on('upgrade', (req, socket, head) => { const conn = upgrader.upgrade(req, socket, head); if (conn) void echo(conn); });
+    await new Promise((resolve) => https.listen(0, '127.0.0.1', resolve));
+    const conn = await dial(`wss://localhost:${https.address().port}/`, { codec, tls: { ca: cert } });
+    await conn.send('over tls');
+    check((await conn.read()).text() === 'over tls', 'wss echo');
+    await conn.close();
+    https.close();
+  }
+  console.log(`OK ${runtime} self ${codec}${certFile ? ' +wss' : ''}`);
+  process.exit(0);
+} else {
+  console.error('usage: suite.mjs self|server|client ...');
+  process.exit(2);
+}

@@ -12,7 +12,7 @@ export async function benchCommand(args: string[]): Promise<void> {
   const named: NamedCodec[] = [{ impl: 'js', codec: js }];
   if (codecs.wasmError === null) named.push({ impl: 'wasm', codec: codecs.wasm }, { impl: 'auto', codec: codecs.auto });
   else console.log(`WASM unavailable (${codecs.wasmError.message}): js only`);
-  console.log(`wasmws codec bench — ${process.version}, ${process.arch}, SIMD ${codecs.wasm.simd && codecs.wasmError === null ? 'on' : 'off'}`);
+  console.log(`wasmws codec bench — ${runtimeName()}, ${process.arch}, SIMD ${codecs.wasm.simd && codecs.wasmError === null ? 'on' : 'off'}`);
   const cases = [
     ...maskCases(named, sizes),
     ...utf8Cases(named, sizes),
@@ -21,4 +21,12 @@ export async function benchCommand(args: string[]): Promise<void> {
   ];
   const results = await runCases(cases, timeMs);
   console.log(formatTable(results, ['js']));
+}
+
+/** The JavaScript runtime, as a person would name it (Deno and Bun report a Node version in process.version). */
+function runtimeName(): string {
+  const g = globalThis as { Deno?: { version: { deno: string } }; Bun?: { version: string } };
+  if (g.Deno) return `Deno ${g.Deno.version.deno}`;
+  if (g.Bun) return `Bun ${g.Bun.version}`;
+  return `Node ${process.version}`;
 }

@@ -14,7 +14,7 @@ export {
   UTF8_ACCEPT, UTF8_REJECT,
 } from './constants';
 export { js } from './js/index';
-export { CodecUnavailableError, WASM_MIN_BYTES, codecs, selectCodec, type CodecKind } from './select';
+export { CodecUnavailableError, WASM_MASK_MIN_BYTES, WASM_MIN_BYTES, WASM_SCAN_MIN_BYTES, codecs, selectCodec, type CodecKind } from './select';
 
 import { codecs } from './select';
 /** The WASM codec (v128 SIMD where the engine has it). Throws CodecUnavailableError without WASM. */

@@ -7,10 +7,21 @@ import { loadKernels, type WasmLoadResult } from './wasm/instance';
 export type CodecKind = 'auto' | 'wasm' | 'js';
 
 /**
- * Below this many bytes, 'auto' masks and validates in JavaScript: copying a foreign array
- * into linear memory and back costs more than the JavaScript loop saves. See bench/RESULTS.md.
+ * Below this many bytes, 'auto' validates UTF-8 in JavaScript: copying a foreign array into
+ * linear memory costs more than the SIMD validator saves. See bench/RESULTS.md.
  */
 export const WASM_MIN_BYTES = 256;
+
+/** True in Bun, whose engine (JavaScriptCore) runs the JavaScript masking loop much faster than V8. */
+const IS_JAVASCRIPTCORE = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';
+
+/**
+ * Below this many bytes, 'auto' masks in JavaScript. The word loop runs ~6-9 GB/s in V8
+ * (Node, Deno), the WASM kernel with its copy in and out ~6 GB/s at 1 KiB and ~25 GB/s from
+ * 16 KiB; JavaScriptCore (Bun) runs the word loop at ~20 GB/s, so WASM only pays above
+ * 8 KiB there. See bench/RESULTS.md.
+ */
+export const WASM_MASK_MIN_BYTES = IS_JAVASCRIPTCORE ? 8192 : 2048;
 
 /**
  * Below this many bytes, 'auto' scans a chunk in JavaScript: one WASM scan costs ~200 ns of
@@ -52,7 +63,7 @@ function autoCodec(wasm: WasmCodec): FrameCodec {
     parseHeader: js.parseHeader,
     writeHeader: js.writeHeader,
     mask: (buf, start, end, key, phase) =>
-      (end - start < WASM_MIN_BYTES ? js : wasm).mask(buf, start, end, key, phase),
+      (end - start < WASM_MASK_MIN_BYTES ? js : wasm).mask(buf, start, end, key, phase),
     utf8: (buf, start, end, state) =>
       (end - start < WASM_MIN_BYTES ? js : wasm).utf8(buf, start, end, state),
     scan: (buf, start, end, state, records) =>

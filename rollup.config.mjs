@@ -16,15 +16,16 @@ const raw = () => ({
 // Every build starts from an empty dist/, so no stale chunk from an earlier build ships.
 rmSync('dist', { recursive: true, force: true });
 
-const entries = { index: 'src/index.ts', codec: 'src/codec/index.ts' };
-const nodeBuiltins = /^node:/;
+const entries = { index: 'src/index.ts', codec: 'src/codec/index.ts', hub: 'src/hub/index.ts' };
+// node: built-ins, and `redis` (an optional peer dependency, loaded only by RedisBroker).
+const external = [/^node:/, 'redis'];
 
 const ts = () => typescript({ tsconfig: './tsconfig.build.json', outputToFilesystem: false });
 
 export default [
   {
     input: entries,
-    external: nodeBuiltins,
+    external,
     plugins: [ts()],
     output: [
       { dir: 'dist', format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'shared-[hash].js' },
@@ -35,13 +36,13 @@ export default [
     // The CLI (and the bench kit bench/*.mjs import) bundle tinybench, the one
     // devDependency they use, so the package keeps no runtime dependencies.
     input: { cli: 'src/cli/main.ts', bench: 'src/bench/index.ts' },
-    external: nodeBuiltins,
+    external,
     plugins: [raw(), nodeResolve(), ts()],
     output: { dir: 'dist', format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'cli-[hash].js', banner: '#!/usr/bin/env node' },
   },
   {
     input: entries,
-    external: nodeBuiltins,
+    external,
     plugins: [dts({ tsconfig: './tsconfig.build.json' })],
     output: { dir: 'dist', format: 'esm', entryFileNames: '[name].d.ts', chunkFileNames: 'shared-[hash].d.ts' },
   },

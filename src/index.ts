@@ -23,3 +23,4 @@ export { serve, Upgrader, type ServeOptions, type ServerCloseOptions, type Upgra
 export { dial, type DialOptions } from './client';
 export type { HandshakePolicy } from './handshake/server';
 export { WebSocket, WebSocketCloseEvent, WebSocketMessageEvent, type BinaryType } from './websocket';
+export type { CompressionOptions, DeflateParams } from './extensions/deflate-negotiation';

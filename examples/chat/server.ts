@@ -6,14 +6,18 @@
 // Run it: `npm start` (http://localhost:8080), or `npx wasmws chat --port 8080`.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Hub } from '../../src/hub/hub';
+import { RedisBroker } from '../../src/hub/redis-broker';
 import { Upgrader } from '../../src/server';
-import { Hub } from './hub';
+import { joinRoom } from './client';
 import page from './index.html?raw';
 
 /** Where to listen. */
 export interface ChatOptions {
   port?: number;
   host?: string;
+  /** redis://host:port: run as one node of a multi-node chat (see README "Scaling out"). */
+  redis?: string;
 }
 
 /** A running chat server. */
@@ -32,7 +36,14 @@ const PING_PERIOD_MS = (PONG_WAIT_MS * 9) / 10;
 
 /** Starts the chat: resolves once listening. */
 export async function startChat(options: ChatOptions = {}): Promise<ChatServer> {
-  const hub = new Hub();
+  // The seed's hub: one room, 256 queued messages per client, queued lines batched into
+  // one frame. With --redis, every node's hub relays through Redis pub/sub.
+  const broker = options.redis ? await RedisBroker.connect({ url: options.redis }) : undefined;
+  const hub = new Hub({
+    broker,
+    batchText: true,
+    onBrokerEvent: (event) => { if (event.type !== 'gap') console.error(`chat: broker ${event.type}`); },
+  });
   const upgrader = new Upgrader({
     maxMessageBytes: MAX_MESSAGE_BYTES,
     pingIntervalMs: PING_PERIOD_MS,
@@ -54,7 +65,7 @@ export async function startChat(options: ChatOptions = {}): Promise<ChatServer> 
       return;
     }
     const conn = upgrader.upgrade(req, socket, head);
-    if (conn) void hub.serve(conn);
+    if (conn) void joinRoom(hub, conn);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -67,7 +78,7 @@ export async function startChat(options: ChatOptions = {}): Promise<ChatServer> 
     hub,
     async close() {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      await hub.stop();
+      await hub.close(1001, 'chat is shutting down');
       server.closeAllConnections();
       await stopped;
     },

@@ -13,8 +13,9 @@ const USAGE = `usage: wasmws <command>
                                  /ping, /close CODE REASON
   autobahn-client <base-url> [--agent NAME] [--codec auto|wasm|js]
                                  client side of the Autobahn fuzzing-server protocol
-  chat [--port 8080] [--host 127.0.0.1]
-                                 the chat demo: page at /, hub at /ws
+  chat [--port 8080] [--host 127.0.0.1] [--redis redis://127.0.0.1:6379]
+                                 the chat demo: page at /, hub at /ws; with --redis,
+                                 one node of a multi-node chat
   bench [--quick]                codec table: wasm vs js per operation and size
 `;
 

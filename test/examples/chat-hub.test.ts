@@ -28,7 +28,7 @@ describe('chat hub', () => {
     for (let i = 0; i < 500; i += 50) {
       conns.push(...await Promise.all(Array.from({ length: 50 }, () => dial(wsUrl, { headers: { Origin: chat.url.slice(0, -1) } }))));
     }
-    while (chat.hub.size < 500) await sleep(10);
+    while (chat.hub.subscriberCount('chat') < 500) await sleep(10);
     const received = conns.map(collect);
     const expected = Array.from({ length: 40 }, (_, i) => `message ${i} from client ${i % 7}`);
     for (const [i, text] of expected.entries()) await conns[i % 7].send(text);
@@ -41,7 +41,7 @@ describe('chat hub', () => {
     const readers = await Promise.all(Array.from({ length: 5 }, () => dial(wsUrl)));
     const received = readers.map(collect);
     const stalled = await rawStalled(chat);
-    while (chat.hub.size < 6) await sleep(10);
+    while (chat.hub.subscriberCount('chat') < 6) await sleep(10);
     stalled.socket.pause(); // never reads again: its kernel buffers fill, then its queue
     // Incompressible lines, so that compression does not keep the stalled socket from filling.
     const line = (i: number) => `${i} ${Buffer.from(crypto.getRandomValues(new Uint8Array(300))).toString('base64')}`;
@@ -49,7 +49,7 @@ describe('chat hub', () => {
     const total = 30_000;
     for (let i = 0; i < total; i++) {
       sent.push(line(i));
-      chat.hub.broadcast(sent[i]);
+      chat.hub.publish('chat', sent[i]);
       // Bursts of 100 (under the 256-message queue), paced by the healthy readers: the hub may
       // drop anyone who falls 256 behind, and only the stalled client should.
       if (i % 100 === 99) {
@@ -61,7 +61,7 @@ describe('chat hub', () => {
       expect(lines.length).toBe(total);
       expect(lines).toEqual(sent);
     }
-    expect(chat.hub.size).toBe(5); // the stalled one was dropped
+    expect(chat.hub.subscriberCount('chat')).toBe(5); // the stalled one was dropped
     stalled.socket.resume(); // now read what was sent before the drop, then the close frame
     await stalled.waitFrames(Number.MAX_SAFE_INTEGER, 10_000).catch(() => {});
     expect(stalled.closeFrame()?.[0]).toBe(1008);

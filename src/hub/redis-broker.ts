@@ -1,9 +1,10 @@
+import { Buffer } from 'node:buffer';
 import type { Broker, BrokerEvent, BrokerMessage } from './broker';
 
 /** The part of a node-redis client (the `redis` package, v4 and later) the broker uses. */
 export interface RedisClientLike {
   connect(): Promise<unknown>;
-  publish(channel: string, message: Uint8Array): Promise<unknown>;
+  publish(channel: string, message: Buffer): Promise<unknown>;
   subscribe(channel: string, listener: (message: Uint8Array, channel: Uint8Array) => void, bufferMode: true): Promise<unknown>;
   unsubscribe(channel: string): Promise<unknown>;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
@@ -81,7 +82,8 @@ export class RedisBroker implements Broker {
 
   publish(topic: string, message: BrokerMessage): void {
     const origin = new TextEncoder().encode(message.origin);
-    const wire = new Uint8Array(2 + origin.length + message.data.length);
+    // node-redis takes strings or Buffers only (a plain Uint8Array throws inside it).
+    const wire = Buffer.allocUnsafe(2 + origin.length + message.data.length);
     wire[0] = message.binary ? 1 : 0;
     wire[1] = origin.length;
     wire.set(origin, 2);

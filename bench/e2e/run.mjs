@@ -1,0 +1,163 @@
+// npm run bench:e2e — end-to-end echo: wasmws (auto, wasm, js), ws + bufferutil, ws without
+// bufferutil and Bun.serve (uWebSockets) in one run. Server and load client in separate
+// processes pinned to separate cores; server CPU read from /proc over the measured window.
+// Writes bench/results/e2e.json and bench/results/e2e.svg; prints the tables.
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { writeChart } from '../chart.mjs';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const bun = `${root}node_modules/.bin/bun`;
+const quick = process.argv.includes('--quick');
+const SECONDS = quick ? 1 : 3;
+const TICK_MS = 1000 / 100; // CLK_TCK
+
+const SERVERS = [
+  { name: 'wasmws auto', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'auto'] },
+  { name: 'wasmws wasm', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'wasm'] },
+  { name: 'wasmws js', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'js'] },
+  { name: 'ws + bufferutil', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'ws'] },
+  { name: 'ws (no bufferutil)', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'ws'], env: { WS_NO_BUFFER_UTIL: '1' } },
+  { name: 'bun (uWS)', cmd: bun, args: [`${here}server.mjs`, 'bun'] },
+];
+const SIZES = [['32 B', 32], ['1 KiB', 1024], ['64 KiB', 65536], ['1 MiB', 1 << 20]];
+const connsFor = (size) => (size <= 1024 ? 50 : size <= 65536 ? 16 : 4);
+
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime + stime
+}
+
+function lines(child, onLine) {
+  let buffered = '';
+  child.stdout.on('data', (d) => {
+    buffered += d;
+    let nl;
+    while ((nl = buffered.indexOf('\n')) >= 0) { onLine(buffered.slice(0, nl)); buffered = buffered.slice(nl + 1); }
+  });
+}
+
+async function startServer(server) {
+  const child = spawn('taskset', ['-c', '0', server.cmd, ...server.args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...server.env } });
+  const port = await new Promise((resolve) => lines(child, (l) => { const m = /^PORT (\d+)/.exec(l); if (m) resolve(Number(m[1])); }));
+  return { child, port };
+}
+
+function runLoad(args, onMeasure, onResult = () => {}) {
+  const child = spawn('taskset', ['-c', '1', process.execPath, `${here}load.mjs`, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve) => lines(child, (l) => {
+    if (l === 'MEASURE') onMeasure(child.pid);
+    else if (l.startsWith('{')) { onResult(child.pid); resolve(JSON.parse(l)); }
+  }));
+}
+
+/** The client side: ws's client and wasmws's client against the same server, their own CPU per message. */
+async function clientCpu(shape, size) {
+  const { child, port } = await startServer(SERVERS.find((s) => s.name === 'ws + bufferutil'));
+  let start = 0;
+  let used = 0;
+  const result = await runLoad([shape, String(port), String(size), '16', String(SECONDS)], (pid) => { start = cpuMs(pid); }, (pid) => { used = cpuMs(pid) - start; });
+  child.kill();
+  return (used * 1000) / result.messages;
+}
+
+async function steadyLatency(server, conns) {
+  const { child, port } = await startServer(server);
+  const result = await runLoad(['steady', String(port), String(conns), String(Math.max(SECONDS, 3))], () => {});
+  child.kill();
+  return result;
+}
+
+async function measure(server, shape, size) {
+  const { child, port } = await startServer(server);
+  let cpuStart = 0;
+  const result = await runLoad([shape, String(port), String(size), String(connsFor(size)), String(SECONDS)], () => { cpuStart = cpuMs(child.pid); });
+  const cpu = cpuMs(child.pid) - cpuStart;
+  child.kill();
+  return {
+    messagesPerSecond: result.messages / result.seconds,
+    mbPerSecond: (result.messages * size) / result.seconds / 1e6,
+    serverCpuUsPerMessage: (cpu * 1000) / result.messages,
+    p50Ms: result.p50Ms, p99Ms: result.p99Ms,
+  };
+}
+
+async function idleMemory(server, conns) {
+  const { child, port } = await startServer(server);
+  const memory = () => new Promise((resolve) => {
+    const onData = (d) => { const m = /RSS (\d+)/.exec(d.toString()); if (m) { child.stdout.off('data', onData); resolve(Number(m[1])); } };
+    child.stdout.on('data', onData);
+    child.stdin.write('mem\n');
+  });
+  const before = await memory();
+  const load = spawn('taskset', ['-c', '1', process.execPath, `${here}load.mjs`, 'idle', String(port), String(conns)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve) => lines(load, (l) => { if (l.includes('opened')) resolve(); }));
+  await new Promise((r) => setTimeout(r, 500));
+  const after = await memory();
+  load.kill();
+  child.kill();
+  return (after - before) / conns;
+}
+
+async function handshakeRate(server) {
+  const { child, port } = await startServer(server);
+  const result = await runLoad(['handshakes', String(port), '2000'], () => {});
+  child.kill();
+  return result.perSecond;
+}
+
+const machine = `${os.cpus()[0]?.model} × ${os.cpus().length}, Node ${process.version}, Linux ${os.release()}`;
+console.log(`wasmws end-to-end bench — ${machine} — ${new Date().toISOString().slice(0, 10)}`);
+const results = [];
+for (const shape of ['pipelined', 'reqres']) {
+  for (const [label, size] of SIZES) {
+    for (const server of SERVERS) {
+      const r = await measure(server, shape, size);
+      results.push({ shape, size: label, server: server.name, ...r });
+      process.stderr.write(`  ${shape} ${label} ${server.name}: ${r.serverCpuUsPerMessage.toFixed(2)} µs/msg\n`);
+    }
+  }
+}
+const clients = [];
+for (const [label, size] of [['32 B', 32], ['64 KiB', 65536]]) {
+  const ws = await clientCpu('reqres', size);
+  const ours = await clientCpu('reqres-wasmws', size);
+  clients.push({ size: label, 'ws client CPU µs/msg': ws.toFixed(2), 'wasmws client CPU µs/msg': ours.toFixed(2), 'wasmws vs ws': (ours / ws).toFixed(2) + '×' });
+}
+const steady = [];
+for (const server of SERVERS.filter((s) => ['wasmws auto', 'ws + bufferutil', 'bun (uWS)'].includes(s.name))) {
+  const r = await steadyLatency(server, quick ? 2000 : 10_000);
+  steady.push({ server: server.name, connections: quick ? 2000 : 10_000, 'msg/s': Math.round(r.messages / r.seconds), 'p50 ms': r.p50Ms.toFixed(2), 'p99 ms': r.p99Ms.toFixed(2) });
+}
+const memory = [];
+for (const server of SERVERS.filter((s) => ['wasmws auto', 'ws + bufferutil', 'bun (uWS)'].includes(s.name))) {
+  memory.push({ server: server.name, idleBytesPerConnection: await idleMemory(server, quick ? 1000 : 5000), handshakesPerSecond: await handshakeRate(server) });
+}
+
+const baseline = (shape, size) => results.find((r) => r.shape === shape && r.size === size && r.server === 'ws + bufferutil');
+for (const shape of ['pipelined', 'reqres']) {
+  console.log(`\n${shape === 'pipelined' ? 'pipelined (16 frames per TCP write)' : 'request/response (ws client, 16 in flight)'}: server CPU µs per message (ratio to ws + bufferutil), messages/s, p50/p99 ms`);
+  console.table(results.filter((r) => r.shape === shape).map((r) => ({
+    size: r.size, server: r.server,
+    'CPU µs/msg': r.serverCpuUsPerMessage.toFixed(2),
+    'vs ws+bu': (r.serverCpuUsPerMessage / baseline(shape, r.size).serverCpuUsPerMessage).toFixed(2) + '×',
+    'msg/s': Math.round(r.messagesPerSecond), 'MB/s': r.mbPerSecond.toFixed(1),
+    'p50 ms': r.p50Ms.toFixed(2), 'p99 ms': r.p99Ms.toFixed(2),
+  })));
+}
+console.log('\nclient side (request/response against ws + bufferutil, 16 connections): client CPU per message, masking included');
+console.table(clients);
+console.log('\nmany quiet connections: each sends one 32-byte message per second; echo latency');
+console.table(steady);
+console.log('\nidle memory per connection (after GC) and handshakes per second');
+console.table(memory.map((m) => ({ server: m.server, 'KiB/conn': (m.idleBytesPerConnection / 1024).toFixed(2), 'handshakes/s': Math.round(m.handshakesPerSecond) })));
+
+mkdirSync(`${root}bench/results`, { recursive: true });
+writeFileSync(`${root}bench/results/e2e.json`, JSON.stringify({ machine, date: new Date().toISOString(), results, clients, steady, memory }, null, 2));
+// The chart shows speed relative to ws + bufferutil (higher is better), pipelined shape.
+const chartRows = results.filter((r) => r.shape === 'pipelined').map((r) => ({ group: 'pipelined', size: r.size, impl: r.server, nsPerOp: r.serverCpuUsPerMessage * 1000 }));
+writeChart(new URL('../results/e2e.svg', import.meta.url), chartRows, 'pipelined', 'ws + bufferutil', `pipelined echo: server messages per CPU-second, relative to ws + bufferutil (${machine})`);
+console.log('\nwrote bench/results/e2e.json and bench/results/e2e.svg');

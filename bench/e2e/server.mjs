@@ -1,0 +1,44 @@
+// An echo server for the end-to-end bench, one of:
+//   node server.mjs wasmws <auto|wasm|js>     wasmws serve()
+//   node server.mjs ws                         ws (with bufferutil unless WS_NO_BUFFER_UTIL=1)
+//   bun  server.mjs bun                        Bun.serve (uWebSockets), the native ceiling
+// Prints "PORT <n>". On stdin, "mem" prints "RSS <bytes>" after a full GC.
+import { createRequire } from 'node:module';
+
+const [kind, codec] = process.argv.slice(2);
+const require = createRequire(import.meta.url);
+let port = 0;
+
+if (kind === 'wasmws') {
+  const { serve } = await import('../../dist/index.js');
+  const server = await serve({ port: 0, codec, compression: false, pingIntervalMs: 0, maxMessageBytes: 64 << 20 }, async (conn) => {
+    try { for await (const m of conn) conn.send(m.data, { binary: m.type === 'binary' }).catch(() => {}); } catch { /* closed */ }
+  });
+  port = server.address().port;
+} else if (kind === 'ws') {
+  const { WebSocketServer } = require('ws');
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false, maxPayload: 64 << 20 });
+  wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })));
+  await new Promise((r) => wss.once('listening', r));
+  port = wss.address().port;
+} else if (kind === 'bun') {
+  const server = Bun.serve({
+    port: 0, hostname: '127.0.0.1',
+    fetch(req, srv) { return srv.upgrade(req) ? undefined : new Response('', { status: 426 }); },
+    websocket: { perMessageDeflate: false, maxPayloadLength: 64 << 20, idleTimeout: 0, message(ws, message) { ws.send(message); } },
+  });
+  port = server.port;
+} else {
+  throw new Error(`unknown server ${kind}`);
+}
+
+console.log(`PORT ${port}`);
+process.stdin.on('data', async (d) => {
+  if (!d.toString().includes('mem')) return;
+  for (let i = 0; i < 3; i++) {
+    if (typeof Bun !== 'undefined') Bun.gc(true);
+    else globalThis.gc?.();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  console.log(`RSS ${process.memoryUsage().rss}`);
+});

@@ -11,6 +11,7 @@ import { writeChart } from '../chart.mjs';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bun = `${root}node_modules/.bin/bun`;
+const deno = `${root}node_modules/.bin/deno`;
 const quick = process.argv.includes('--quick');
 const SECONDS = quick ? 1 : 3;
 const TICK_MS = 1000 / 100; // CLK_TCK
@@ -22,6 +23,9 @@ const SERVERS = [
   { name: 'ws + bufferutil', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'ws'] },
   { name: 'ws (no bufferutil)', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'ws'], env: { WS_NO_BUFFER_UTIL: '1' } },
   { name: 'bun (uWS)', cmd: bun, args: [`${here}server.mjs`, 'bun'] },
+  // The same wasmws server under the other runtimes: what the library does on each engine.
+  { name: 'wasmws auto on deno', cmd: deno, args: ['run', '-A', `${here}server.mjs`, 'wasmws', 'auto'] },
+  { name: 'wasmws auto on bun', cmd: bun, args: [`${here}server.mjs`, 'wasmws', 'auto'] },
 ];
 const SIZES = [['32 B', 32], ['1 KiB', 1024], ['64 KiB', 65536], ['1 MiB', 1 << 20]];
 const connsFor = (size) => (size <= 1024 ? 50 : size <= 65536 ? 16 : 4);

@@ -13,7 +13,7 @@ import { resolveConnOptions, type ConnOptions, type ResolvedConnOptions } from '
 import { CloseCode, MAX_CLOSE_REASON_BYTES } from '../protocol/close-code';
 import { MAX_CONTROL_PAYLOAD_BYTES } from '../protocol/limits';
 import { defer } from './defer';
-import { Inbox } from './inbox';
+import { Inbox, type FlowControl } from './inbox';
 import { InflatePipeline } from './inflate-pipeline';
 import type { MessageReader } from './message-reader';
 import type { MessageWriter } from './message-writer';
@@ -80,6 +80,23 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * Reading is paused while any holder (unread messages, pending inflation) wants it paused,
+ * and resumes only when none does: one holder's resume must not undo another's pause.
+ */
+function readGate(socket: ConnSocket, isClosed: () => boolean): (holder: string) => FlowControl {
+  const holders = new Set<string>();
+  return (holder) => ({
+    pause: () => {
+      if (holders.size === 0) socket.pause();
+      holders.add(holder);
+    },
+    resume: () => {
+      if (holders.delete(holder) && holders.size === 0 && !isClosed()) socket.resume();
+    },
+  });
 }
 
 /** Cuts a reason to at most 123 UTF-8 bytes without splitting a character. */
@@ -167,10 +184,8 @@ export class Conn implements AsyncIterable<Message> {
       onError: (error) => this.fail(error.closeCode, error.message, error),
     });
     this.writer = new FrameWriter({ role: this.role, codec: this.codec, maxFrameBytes: this.options.maxFrameBytes });
-    this.inbox = new Inbox(this.options.maxReadBufferBytes, {
-      pause: () => this.socket.pause(),
-      resume: () => { if (this.state !== 'closed') this.socket.resume(); },
-    });
+    const gate = readGate(this.socket, () => this.state === 'closed');
+    this.inbox = new Inbox(this.options.maxReadBufferBytes, gate('inbox'));
     this.outbox = new Outbox(this.socket);
     const conn = this;
     this.sender = new Sender(this.writer, this.outbox, this.deflate, this.options, {
@@ -183,7 +198,7 @@ export class Conn implements AsyncIterable<Message> {
       (message) => this.inbox.deliver(message),
       () => this.inbox.whenRoom(),
       (error) => this.fail(error.closeCode, error.message, error),
-      { pause: () => this.socket.pause(), resume: () => { if (this.state !== 'closed') this.socket.resume(); } },
+      gate('inflate'),
     );
     this.keepalive = new Keepalive(this.options, {
       ping: () => this.sendControl(OP_PING, new Uint8Array(0)),

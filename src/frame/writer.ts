@@ -86,13 +86,7 @@ export class FrameWriter {
       this.message(OP_TEXT, region.subarray(MAX_HEADER_BYTES, MAX_HEADER_BYTES + written), out, rsv1);
       return;
     }
-    const h = this.header;
-    h.opcode = OP_TEXT;
-    h.fin = true;
-    h.rsv1 = rsv1;
-    h.masked = this.masked;
-    h.maskKey = this.masked ? maskKeys.take() : 0;
-    h.payloadLength = written;
+    const h = this.headerFor(OP_TEXT, written, true, rsv1);
     const start = this.codec.writeHeader(region, MAX_HEADER_BYTES, h);
     if (this.masked) this.codec.mask(region, MAX_HEADER_BYTES, MAX_HEADER_BYTES + written, h.maskKey, 0);
     out.push(region.subarray(start, MAX_HEADER_BYTES + written));
@@ -100,13 +94,7 @@ export class FrameWriter {
 
   /** Encodes one frame. */
   frame(opcode: number, payload: Uint8Array, fin: boolean, rsv1: boolean, out: Uint8Array[]): void {
-    const h = this.header;
-    h.opcode = opcode;
-    h.fin = fin;
-    h.rsv1 = rsv1;
-    h.masked = this.masked;
-    h.maskKey = this.masked ? maskKeys.take() : 0;
-    h.payloadLength = payload.length;
+    const h = this.headerFor(opcode, payload.length, fin, rsv1);
     const headerLength = headerLengthOf(payload.length, this.masked);
     if (!this.masked && payload.length > COPY_PAYLOAD_MAX_BYTES) {
       const head = sharedSlab.take(headerLength);
@@ -119,5 +107,17 @@ export class FrameWriter {
     frame.set(payload, headerLength);
     if (this.masked) this.codec.mask(frame, headerLength, frame.length, h.maskKey, 0);
     out.push(frame);
+  }
+
+  /** The reused header, filled for one frame (a fresh mask key on the client). */
+  private headerFor(opcode: number, payloadLength: number, fin: boolean, rsv1: boolean): FrameHeader {
+    const h = this.header;
+    h.opcode = opcode;
+    h.fin = fin;
+    h.rsv1 = rsv1;
+    h.masked = this.masked;
+    h.maskKey = this.masked ? maskKeys.take() : 0;
+    h.payloadLength = payloadLength;
+    return h;
   }
 }

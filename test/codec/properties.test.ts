@@ -5,6 +5,7 @@ import {
   SCAN_ALLOW_RSV1, SCAN_FORBID_MASK, SCAN_RECORD_FIELDS, SCAN_REQUIRE_MASK, SCAN_STATE_FIELDS,
   ST_CONSUMED, ST_MAX_MESSAGE_BYTES, ST_OPTIONS, ST_STATUS, UTF8_ACCEPT, UTF8_REJECT,
 } from '../../src/codec/constants';
+import { randomBytes } from '../../src/bench/inputs';
 import { availableCodecs } from '../helpers/codecs';
 import { clientFrame } from '../helpers/frames';
 import { concat } from '../helpers/reader';
@@ -12,15 +13,7 @@ import { concat } from '../helpers/reader';
 const [reference, ...others] = availableCodecs();
 
 /** Deterministic pseudo-random bytes (cheaper than fast-check arrays at 256 KiB). */
-function bytesFrom(seed: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed | 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const bytesFrom = (seed: number, length: number) => randomBytes(length, seed);
 
 function newHeader(): FrameHeader {
   return { fin: false, rsv1: false, rsv2: false, rsv3: false, opcode: 0, masked: false, maskKey: 0, payloadLength: 0, headerLength: 0 };

@@ -82,6 +82,29 @@ describe('bounded memory', () => {
     await server.close({ timeoutMs: 200 });
   }, 30_000);
 
+  it('stays bounded when compressed and uncompressed messages mix (one pause holder cannot undo another)', async () => {
+    let serverConn!: Conn;
+    const server = await serve({ port: 0, maxReadBufferBytes: 256 * 1024 }, (conn) => { serverConn = conn; });
+    const conn = await dial(`ws://127.0.0.1:${server.address().port}/`);
+    while (!serverConn) await sleep(5);
+    const zeros = new Uint8Array(256 * 1024);
+    const noise = crypto.getRandomValues(new Uint8Array(64 * 1024));
+    const sending = (async () => {
+      for (let i = 0; i < 200; i++) {
+        await conn.send(zeros); // compressed
+        await conn.send(noise, { compress: false });
+      }
+    })();
+    await sleep(800);
+    const inbox = (serverConn as unknown as { inbox: { queuedMessages: number } }).inbox;
+    // 256 KiB of unread messages at most, plus what crossed the limit: never the 64 MiB offered.
+    expect(inbox.queuedMessages).toBeLessThanOrEqual(8);
+    for (let i = 0; i < 400; i++) expect((await serverConn.read()).data.length).toBe(i % 2 ? 64 * 1024 : 256 * 1024);
+    await sending;
+    await conn.close();
+    await server.close({ timeoutMs: 200 });
+  }, 30_000);
+
   it('answers a flood of pings from a peer that never reads with bounded memory', async () => {
     let serverConn!: Conn;
     const server = await serve({ port: 0 }, (conn) => { serverConn = conn; });

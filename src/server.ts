@@ -133,6 +133,7 @@ export function serve(options: ServeOptions, handler: (conn: Conn) => void | Pro
       clearTimeout(timer);
       pending.delete(socket);
       socket.off('data', onData);
+      socket.off('close', onClose); // nothing of the handshake stays referenced by the socket
     };
     const fail = (error: HandshakeError) => {
       done();
@@ -162,9 +163,10 @@ export function serve(options: ServeOptions, handler: (conn: Conn) => void | Pro
         .then(() => handler(conn))
         .catch(() => { if (conn.readyState === 'open') void conn.close(CloseCode.InternalError, 'handler failed').catch(() => {}); });
     };
+    const onClose = () => { clearTimeout(timer); pending.delete(socket); };
     socket.on('data', onData);
     socket.on('error', () => {});
-    socket.on('close', () => { clearTimeout(timer); pending.delete(socket); });
+    socket.on('close', onClose);
   });
 
   const handle: WebSocketServer = {

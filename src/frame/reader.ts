@@ -56,9 +56,11 @@ const MAX_PENDING_BYTES = 14;
 export class FrameReader {
   private readonly codec: FrameCodec;
   private readonly state = new Float64Array(SCAN_STATE_FIELDS);
-  private readonly pending = new Uint8Array(MAX_PENDING_BYTES);
+  // Both buffers are made on first use: most connections never split a header or a control
+  // frame across reads, and an idle connection should cost as little as possible.
+  private pending: Uint8Array | null = null;
   private pendingLength = 0;
-  private readonly control = new Uint8Array(MAX_CONTROL_PAYLOAD_BYTES);
+  private control: Uint8Array | null = null;
   private controlLength = 0;
   private readonly assembler: MessageAssembler;
   private halted = false;
@@ -94,7 +96,7 @@ export class FrameReader {
     if (this.halted || chunk.length === 0) return;
     if (this.pendingLength > 0) {
       const joined = new Uint8Array(this.pendingLength + chunk.length);
-      joined.set(this.pending.subarray(0, this.pendingLength));
+      joined.set(this.pending!.subarray(0, this.pendingLength));
       joined.set(chunk, this.pendingLength);
       this.pendingLength = 0;
       this.process(joined, 0, joined.length);
@@ -122,7 +124,7 @@ export class FrameReader {
       idleRecords = records;
     }
     if (this.halted || start >= end) return;
-    this.pending.set(buf.subarray(start, end));
+    (this.pending ??= new Uint8Array(MAX_PENDING_BYTES)).set(buf.subarray(start, end));
     this.pendingLength = end - start;
   }
 
@@ -143,10 +145,15 @@ export class FrameReader {
   }
 
   private collectControl(opcode: number, segment: Uint8Array, isEnd: boolean): void {
-    this.control.set(segment, this.controlLength);
+    if (isEnd && this.controlLength === 0) {
+      this.handler.onControl(opcode, sharedSlab.copy(segment)); // the usual case: whole in one read
+      return;
+    }
+    const control = this.control ??= new Uint8Array(MAX_CONTROL_PAYLOAD_BYTES);
+    control.set(segment, this.controlLength);
     this.controlLength += segment.length;
     if (!isEnd) return;
-    const payload = sharedSlab.copy(this.control.subarray(0, this.controlLength));
+    const payload = sharedSlab.copy(control.subarray(0, this.controlLength));
     this.controlLength = 0;
     this.handler.onControl(opcode, payload);
   }

@@ -42,6 +42,12 @@ export interface FrameCodec {
   /** XORs buf[start, end) in place from key byte `phase` (0-3); returns the next phase. */
   mask(buf: Uint8Array, start: number, end: number, key: number, phase: number): number;
   /**
+   * Optional: writes src[start, end) XORed with the key into dst at `dstStart`, src
+   * unchanged, in one pass where the implementation can (a client frame masked straight from
+   * the caller's payload). Returns the next phase.
+   */
+  maskInto?(src: Uint8Array, start: number, end: number, dst: Uint8Array, dstStart: number, key: number, phase: number): number;
+  /**
    * Streaming UTF-8 validation of buf[start, end) from `state` (UTF8_ACCEPT for a new
    * message). Returns UTF8_ACCEPT, UTF8_REJECT, or an in-sequence state to pass back.
    */

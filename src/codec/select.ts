@@ -64,6 +64,11 @@ function autoCodec(wasm: WasmCodec): FrameCodec {
     writeHeader: js.writeHeader,
     mask: (buf, start, end, key, phase) =>
       (end - start < WASM_MASK_MIN_BYTES ? js : wasm).mask(buf, start, end, key, phase),
+    maskInto: (src, start, end, dst, dstStart, key, phase) => {
+      if (end - start >= WASM_MASK_MIN_BYTES) return wasm.maskInto!(src, start, end, dst, dstStart, key, phase);
+      dst.set(src.subarray(start, end), dstStart);
+      return js.mask(dst, dstStart, dstStart + end - start, key, phase);
+    },
     utf8: (buf, start, end, state) =>
       (end - start < WASM_MIN_BYTES ? js : wasm).utf8(buf, start, end, state),
     scan: (buf, start, end, state, records) =>

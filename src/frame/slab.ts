@@ -1,3 +1,5 @@
+import { allocForOverwrite } from './alloc';
+
 /**
  * Carves small output buffers out of a shared slab, so a header or a small frame costs a
  * subarray, not an allocation. A slab is never rewritten: when it is used up a new one
@@ -11,9 +13,12 @@ export class Slab {
     this.slab = new Uint8Array(slabBytes);
   }
 
-  /** A fresh region of `byteLength` bytes; large requests get their own buffer. */
+  /**
+   * A fresh region of `byteLength` bytes, for the caller to overwrite whole (its contents
+   * are unspecified); large requests get their own buffer.
+   */
   take(byteLength: number): Uint8Array {
-    if (byteLength > this.slabBytes >>> 3) return new Uint8Array(byteLength);
+    if (byteLength > this.slabBytes >>> 3) return allocForOverwrite(byteLength);
     if (this.used + byteLength > this.slabBytes) {
       this.slab = new Uint8Array(this.slabBytes);
       this.used = 0;

@@ -104,8 +104,12 @@ export class FrameWriter {
     }
     const frame = sharedSlab.take(headerLength + payload.length);
     this.codec.writeHeader(frame, headerLength, h);
-    frame.set(payload, headerLength);
-    if (this.masked) this.codec.mask(frame, headerLength, frame.length, h.maskKey, 0);
+    if (this.masked && this.codec.maskInto) {
+      this.codec.maskInto(payload, 0, payload.length, frame, headerLength, h.maskKey, 0); // copy and mask in one go
+    } else {
+      frame.set(payload, headerLength);
+      if (this.masked) this.codec.mask(frame, headerLength, frame.length, h.maskKey, 0);
+    }
     out.push(frame);
   }
 

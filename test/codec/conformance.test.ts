@@ -112,6 +112,21 @@ describe.each(availableCodecs())('$name codec', ({ codec }) => {
       expect(mismatches).toEqual([]);
     });
 
+    it('maskInto (where offered) writes the masked copy and leaves the source alone', () => {
+      if (!codec.maskInto) return expect(codec.name).toBe('js'); // js offers mask() only
+      for (const length of [0, 5, 300, 4096, 70_000]) {
+        const src = new Uint8Array(length).map((_, i) => (i * 13) & 0xff);
+        const before = src.slice();
+        const dst = new Uint8Array(length + 7).fill(0xaa);
+        const phase = codec.maskInto(src, 0, length, dst, 7, 0x0badf00d, 3);
+        const expected = src.slice();
+        expect(phase).toBe(referenceMask(expected, 0, length, 0x0badf00d, 3));
+        expect(Buffer.compare(dst.subarray(7), expected)).toBe(0);
+        expect(dst.subarray(0, 7).every((b) => b === 0xaa)).toBe(true);
+        expect(Buffer.compare(src, before)).toBe(0);
+      }
+    });
+
     it('unmasks what it masked, across a split at any point', () => {
       const data = new Uint8Array(1000).map((_, i) => i & 0xff);
       const work = data.slice();

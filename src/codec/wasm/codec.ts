@@ -57,6 +57,17 @@ export function createWasmCodec(kernels: WasmKernels, simd: boolean): WasmCodec 
     return phase;
   }
 
+  function maskInto(src: Uint8Array, start: number, end: number, dst: Uint8Array, dstStart: number, key: number, phase: number): number {
+    phase &= 3;
+    for (let pos = start; pos < end; pos += ARENA_WINDOW_BYTES) {
+      const n = Math.min(end - pos, ARENA_WINDOW_BYTES);
+      copyIn(src, pos, n);
+      phase = kernels.maskUnsafe(arenaPtr, n, key, phase);
+      dst.set(memory.bytes().subarray(arenaPtr, arenaPtr + n), dstStart + (pos - start));
+    }
+    return phase;
+  }
+
   function utf8(buf: Uint8Array, start: number, end: number, state: number): number {
     if (memory.contains(buf)) return kernels.validateUtf8Unsafe(buf.byteOffset + start, end - start, state);
     for (let pos = start; pos < end; pos += ARENA_WINDOW_BYTES) {
@@ -129,5 +140,5 @@ export function createWasmCodec(kernels: WasmKernels, simd: boolean): WasmCodec 
     return total;
   }
 
-  return { name: 'wasm', simd, parseHeader, writeHeader, mask, utf8, scan, memory };
+  return { name: 'wasm', simd, parseHeader, writeHeader, mask, maskInto, utf8, scan, memory };
 }

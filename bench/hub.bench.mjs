@@ -23,7 +23,7 @@ async function startRedis() {
   const port = await freePort();
   const child = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   await sleep(300);
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() };
+  return { url: `redis://127.0.0.1:${port}`, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGKILL'); }) };
 }
 
 async function makeNodes(count, redisUrl) {
@@ -89,7 +89,7 @@ for (const [label, count, url] of [['1 node, in memory', 1, undefined], ['3 node
   await teardown(throughputNodes);
   rows.push({ setup: label, subscribers: count * SUBSCRIBERS_PER_NODE, 'latency p50 ms (100/s)': paced.p50.toFixed(2), 'latency p99 ms': paced.p99.toFixed(2), 'deliveries/s (flat out)': Math.round(flat.deliveredPerSecond), complete: flat.complete && paced.complete });
 }
-redis.stop();
+await redis.stop();
 console.log(`hub bench — ${SUBSCRIBERS_PER_NODE} subscribers per node, latency measured at subscribers on other nodes`);
 console.table(rows);
 process.exit(0);

@@ -73,6 +73,12 @@ function autoCodec(wasm: WasmCodec): FrameCodec {
       (end - start < WASM_MIN_BYTES ? js : wasm).utf8(buf, start, end, state),
     scan: (buf, start, end, state, records) =>
       (end - start < WASM_SCAN_MIN_BYTES ? js : wasm).scan(buf, start, end, state, records),
+    scanForReader: (buf, start, end, state, records, where) => {
+      if (end - start >= WASM_SCAN_MIN_BYTES) return wasm.scanForReader(buf, start, end, state, records, where);
+      where.bytes = buf;
+      where.base = start;
+      return js.scan(buf, start, end, state, records);
+    },
   };
 }
 

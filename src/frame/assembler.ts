@@ -1,6 +1,7 @@
 import { FLAG_COMPRESSED, FLAG_FIN, FLAG_FRAME_END, FLAG_FRAME_START } from '../codec/constants';
 import { ProtocolError } from '../errors';
 import { allocForOverwrite } from './alloc';
+import { sharedSlab } from './slab';
 
 /** Receives one message's bytes as they arrive (gorilla's NextReader, push side). */
 export interface MessageSink {
@@ -42,8 +43,12 @@ export class MessageAssembler {
 
   constructor(private readonly handler: MessageHandler, private readonly maxFragments: number) {}
 
-  /** One data segment with its scan record fields. Returns an error to fail the connection. */
-  segment(data: Uint8Array, flags: number, messageOpcode: number, frameLength: number): ProtocolError | undefined {
+  /**
+   * One data segment with its scan record fields. `stable`: the view stays valid after this
+   * call (a view of the socket chunk); when it does not (the codec's memory), anything kept
+   * is copied. Returns an error to fail the connection.
+   */
+  segment(data: Uint8Array, flags: number, messageOpcode: number, frameLength: number, stable = true): ProtocolError | undefined {
     const isFrameStart = (flags & FLAG_FRAME_START) !== 0;
     const isMessageEnd = (flags & FLAG_FRAME_END) !== 0 && (flags & FLAG_FIN) !== 0;
     if (isFrameStart && (flags & 0xf) !== 0) {
@@ -52,7 +57,7 @@ export class MessageAssembler {
         // The whole message is this one segment: hand it over without assembling.
         const { opcode, compressed } = this;
         this.reset();
-        this.handler.onMessage(opcode, data, compressed);
+        this.handler.onMessage(opcode, stable ? data : sharedSlab.copy(data), compressed);
         return undefined;
       }
     }
@@ -60,7 +65,7 @@ export class MessageAssembler {
       return new ProtocolError('WS_ERR_TOO_MANY_FRAGMENTS', 1009, `message spans more than ${this.maxFragments} frames`);
     }
     if (this.sink) {
-      if (data.length > 0) this.sink.write(data);
+      if (data.length > 0) this.sink.write(stable ? data : sharedSlab.copy(data));
       if (isMessageEnd) this.finishSink();
       return undefined;
     }

@@ -1,4 +1,4 @@
-import type { FrameCodec } from '../codec/codec';
+import type { FrameCodec, ScanBytes } from '../codec/codec';
 import {
   FLAG_FRAME_END, REC_FLAGS, REC_FRAME_LENGTH, REC_LENGTH,
   REC_MESSAGE_OPCODE, REC_OFFSET, SCAN_ALLOW_RSV1, SCAN_FORBID_MASK, SCAN_RECORD_FIELDS,
@@ -58,6 +58,7 @@ export class FrameReader {
   private readonly state = new Float64Array(SCAN_STATE_FIELDS);
   // Both buffers are made on first use: most connections never split a header or a control
   // frame across reads, and an idle connection should cost as little as possible.
+  private readonly where: ScanBytes = { bytes: new Uint8Array(0), base: 0 };
   private pending: Uint8Array | null = null;
   private pendingLength = 0;
   private control: Uint8Array | null = null;
@@ -112,8 +113,18 @@ export class FrameReader {
     idleRecords = null;
     try {
       while (!this.halted) {
-        const count = this.codec.scan(buf, start, end, state, records);
-        this.deliver(buf, start, count, records);
+        const where = this.where;
+        let count: number;
+        if (this.codec.scanForReader) {
+          count = this.codec.scanForReader(buf, start, end, state, records, where);
+        } else {
+          count = this.codec.scan(buf, start, end, state, records);
+          where.bytes = buf;
+          where.base = start;
+        }
+        // Views of the chunk itself are stable; views of the codec's memory last only until
+        // its next call, so whatever is kept from them is copied (see MessageAssembler).
+        this.deliver(where.bytes, where.base, count, records, where.bytes === buf);
         if (this.halted) return;
         const status = state[ST_STATUS];
         if (status !== 0) return this.fail(errorFromStatus(status));
@@ -128,7 +139,7 @@ export class FrameReader {
     this.pendingLength = end - start;
   }
 
-  private deliver(buf: Uint8Array, base: number, count: number, records: Float64Array): void {
+  private deliver(buf: Uint8Array, base: number, count: number, records: Float64Array, stable: boolean): void {
     for (let i = 0; i < count && !this.halted; i++) {
       const r = i * SCAN_RECORD_FIELDS;
       const flags = records[r + REC_FLAGS];
@@ -139,7 +150,7 @@ export class FrameReader {
         this.collectControl(opcode, segment, (flags & FLAG_FRAME_END) !== 0);
         continue;
       }
-      const error = this.assembler.segment(segment, flags, records[r + REC_MESSAGE_OPCODE], records[r + REC_FRAME_LENGTH]);
+      const error = this.assembler.segment(segment, flags, records[r + REC_MESSAGE_OPCODE], records[r + REC_FRAME_LENGTH], stable);
       if (error) this.fail(error);
     }
   }

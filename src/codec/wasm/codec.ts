@@ -1,7 +1,7 @@
-import type { FrameCodec, FrameHeader } from '../codec';
+import type { FrameCodec, FrameHeader, ScanBytes } from '../codec';
 import {
-  FLAG_FIN, FLAG_MASK, FLAG_RSV1, FLAG_RSV2, FLAG_RSV3, REC_OFFSET, SCAN_RECORD_FIELDS,
-  SCAN_STATE_FIELDS, ST_CONSUMED, ST_STATUS,
+  FLAG_FIN, FLAG_FRAME_END, FLAG_FRAME_START, FLAG_MASK, FLAG_RSV1, FLAG_RSV2, FLAG_RSV3, REC_FLAGS,
+  REC_OFFSET, SCAN_RECORD_FIELDS, SCAN_STATE_FIELDS, ST_CONSUMED, ST_STATUS,
 } from '../constants';
 import type { WasmKernels } from './instance';
 import { LinearMemory } from './memory';
@@ -17,6 +17,8 @@ const MAX_HEADER_BYTES = 14;
 
 /** A FrameCodec over WASM kernels. */
 export interface WasmCodec extends FrameCodec {
+  /** The reader's scan: see createWasmCodec. */
+  scanForReader(buf: Uint8Array, start: number, end: number, state: Float64Array, records: Float64Array, where: ScanBytes): number;
   /** Linear memory, for tests and diagnostics. */
   readonly memory: LinearMemory;
 }
@@ -140,5 +142,35 @@ export function createWasmCodec(kernels: WasmKernels, simd: boolean): WasmCodec 
     return total;
   }
 
-  return { name: 'wasm', simd, parseHeader, writeHeader, mask, maskInto, utf8, scan, memory };
+  /**
+   * The frame reader's scan of one socket read. Like scan(), except that when no frame
+   * completes inside the read — the middle of a large message — the unmasked bytes stay in
+   * linear memory: the assembler copies them out anyway, so copying them back into `buf`
+   * first would be a wasted pass over the data. `where` says where the unmasked bytes are: `buf`
+   * (record offsets count from `start`) or all of linear memory (offsets count from the
+   * arena), valid until the next call into this codec.
+   */
+  function scanForReader(buf: Uint8Array, start: number, end: number, state: Float64Array, records: Float64Array, where: ScanBytes): number {
+    const n = end - start;
+    where.bytes = buf;
+    where.base = start;
+    if (n > ARENA_WINDOW_BYTES || memory.contains(buf)) return scan(buf, start, end, state, records);
+    copyIn(buf, start, n);
+    const count = scanOnce(arenaPtr, n, state, records, 0, 0);
+    let wholeFrame = state[ST_STATUS] !== 0;
+    for (let r = 0; r < count && !wholeFrame; r++) {
+      const flags = records[r * SCAN_RECORD_FIELDS + REC_FLAGS];
+      wholeFrame = (flags & FLAG_FRAME_START) !== 0 && (flags & FLAG_FRAME_END) !== 0;
+    }
+    const bytes = memory.bytes();
+    if (wholeFrame) {
+      buf.set(bytes.subarray(arenaPtr, arenaPtr + n), start);
+    } else {
+      where.bytes = bytes;
+      where.base = arenaPtr;
+    }
+    return count;
+  }
+
+  return { name: 'wasm', simd, parseHeader, writeHeader, mask, maskInto, utf8, scan, scanForReader, memory };
 }

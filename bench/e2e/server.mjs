@@ -42,3 +42,5 @@ process.stdin.on('data', async (d) => {
   }
   console.log(`RSS ${process.memoryUsage().rss}`);
 });
+// A clean exit on SIGINT lets --cpu-prof write its profile (the bench itself sends SIGTERM).
+process.on('SIGINT', () => process.exit(0));

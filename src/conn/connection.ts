@@ -131,8 +131,13 @@ export class Conn implements AsyncIterable<Message> {
   readonly extensions: string;
   /** The upgrade request (server side). */
   readonly request: UpgradeRequest | undefined;
-  /** The peer's address, as the socket reports it. */
-  readonly remoteAddress: string | undefined;
+  /**
+   * The peer's address, as the socket reports it. Read on first use (it costs a syscall per
+   * connection) and kept; read it while the connection is open.
+   */
+  get remoteAddress(): string | undefined {
+    return (this.peerAddress ??= this.socket.remoteAddress);
+  }
   /** Resolves once the connection is closed, however it ended. Never rejects. */
   readonly closed: Promise<CloseInfo>;
   /** Called with each ping's payload (the pong is sent automatically). */
@@ -141,6 +146,7 @@ export class Conn implements AsyncIterable<Message> {
   onPong: ((payload: Uint8Array) => void) | undefined;
 
   private readonly socket: ConnSocket;
+  private peerAddress: string | undefined;
   private readonly options: ResolvedConnOptions;
   private readonly codec: FrameCodec;
   private readonly reader: FrameReader;
@@ -165,7 +171,6 @@ export class Conn implements AsyncIterable<Message> {
     this.subprotocol = init.subprotocol ?? '';
     this.extensions = init.extensions ?? '';
     this.request = init.request;
-    this.remoteAddress = init.socket.remoteAddress;
     this.options = resolveConnOptions(init.options ?? {}, init.role);
     this.codec = selectCodec(this.options.codec);
     this.closed = new Promise((resolve) => { this.resolveClosed = resolve; });

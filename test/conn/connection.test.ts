@@ -14,6 +14,10 @@ describe('Conn API', () => {
     let serverConn!: Conn;
     const server = await serve({ port: 0 }, (c) => { serverConn = c; });
     const conn = await dial(`ws://127.0.0.1:${server.address().port}/`);
+    expect(conn.remoteAddress).toBe('127.0.0.1');
+    while (!serverConn) await sleep(5);
+    expect(serverConn.remoteAddress).toBe('127.0.0.1');
+    expect(serverConn.request?.headers['sec-websocket-version']).toBe('13');
     expect(() => conn.close(1005)).toThrow(/may not be sent/);
     expect(() => conn.close(1000, 'é'.repeat(62))).toThrow(/124 bytes/);
     expect(() => conn.ping(new Uint8Array(126))).toThrow(/at most 125/);

@@ -87,8 +87,14 @@ export class Sender {
       return new Promise((resolve) => this.waiting.push(() => resolve(make())));
     }
     if (this.compressing) {
+      // Take the line now, so that a send() made while the earlier compressed sends finish
+      // waits for this writer instead of slipping between its fragments.
+      this.writerActive = true;
       return this.compressing.then(() => {
-        if (!host.isOpen) throw new AlreadyClosedError();
+        if (!host.isOpen) {
+          this.release();
+          throw new AlreadyClosedError();
+        }
         return make();
       });
     }

@@ -174,6 +174,27 @@ describe('compression between our client and server', () => {
     await server.close({ timeoutMs: 200 });
   });
 
+  it('keeps a streaming writer whole when it starts behind a compressed send and a send follows', async () => {
+    const server = await serve({ port: 0, compression: { threshold: 10 } }, async (conn) => {
+      try { for await (const m of conn) await conn.send(m.text()); } catch { /* closed */ }
+    });
+    const conn = await dial(`ws://127.0.0.1:${server.address().port}/`, { compression: { threshold: 10 } });
+    const first = conn.send('compressed first '.repeat(50));
+    const writerReady = conn.nextWriter('text');
+    const after = conn.send('after the writer');
+    const writer = await writerReady;
+    await new Promise((r) => setTimeout(r, 20)); // a slow writer: the later send must still wait for it
+    await writer.write('frag');
+    await writer.write('mented');
+    await writer.close();
+    await Promise.all([first, after]);
+    expect((await conn.read()).text()).toBe('compressed first '.repeat(50));
+    expect((await conn.read()).text()).toBe('fragmented');
+    expect((await conn.read()).text()).toBe('after the writer');
+    await conn.close();
+    await server.close({ timeoutMs: 200 });
+  });
+
   it('keeps order when compressed and uncompressed sends interleave', async () => {
     const server = await serve({ port: 0, compression: { threshold: 1000 } }, async (conn) => {
       try { for await (const m of conn) await conn.send(m.text()); } catch { /* closed */ }

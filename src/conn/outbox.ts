@@ -73,7 +73,9 @@ export class Outbox {
   whenWritable(): Promise<void> {
     if (this.closedError) return Promise.reject(this.closedError);
     if (!this.scheduled && this.frames.length === 0 && !this.socket.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    const waiting = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (!this.scheduled) this.settleWaiters(); // nothing queued: only the drain is awaited
+    return waiting;
   }
 
   /** Bytes queued here plus bytes the socket has not yet written. */

@@ -69,6 +69,8 @@ export class WebSocket extends EventTarget {
   private conn: Conn | null = null;
   private readonly abort = new AbortController();
   private discardedBytes = 0;
+  /** Sends waiting behind a Blob being read, so that order is kept; null when none. */
+  private blobsReading: Promise<void> | null = null;
 
   constructor(url: string | URL, protocols: string | string[] = [], options: DialOptions = {}) {
     super();
@@ -124,11 +126,20 @@ export class WebSocket extends EventTarget {
       return;
     }
     const conn = this.conn;
-    if (typeof Blob === 'function' && data instanceof Blob) {
-      void data.arrayBuffer().then((buf) => { if (conn.readyState === 'open') return conn.send(new Uint8Array(buf)); }).catch(() => {});
+    const isBlob = typeof Blob === 'function' && data instanceof Blob;
+    if (!isBlob && this.blobsReading === null) {
+      conn.send(data as string | ArrayBuffer | ArrayBufferView).catch(() => {});
       return;
     }
-    conn.send(data as string | ArrayBuffer | ArrayBufferView).catch(() => {});
+    // A Blob's bytes arrive asynchronously: it, and every send after it until it is out,
+    // go through a chain so that messages leave in the order send() was called.
+    const bytes = isBlob ? (data as Blob).arrayBuffer() : Promise.resolve(data as string | ArrayBuffer | ArrayBufferView);
+    const chain: Promise<void> = (this.blobsReading ?? Promise.resolve())
+      .then(() => bytes)
+      .then((payload) => { if (conn.readyState === 'open') return conn.send(payload); })
+      .catch(() => {})
+      .then(() => { if (this.blobsReading === chain) this.blobsReading = null; });
+    this.blobsReading = chain;
   }
 
   /** Closes with `code` (1000 or 3000-4999) and `reason` (at most 123 bytes). */

@@ -45,6 +45,20 @@ describe('WebSocket (WHATWG)', () => {
     ws.send(new Blob([new Uint8Array([9])]));
     const blob = (await next<WebSocketMessageEvent>(ws, 'message')).data as Blob;
     expect([...new Uint8Array(await blob.arrayBuffer())]).toEqual([9]);
+    // A Blob is read asynchronously; a send after it must still go out after it.
+    const inOrder: unknown[] = [];
+    const both = new Promise<void>((resolve) => {
+      const onMessage = (e: Event) => {
+        inOrder.push((e as WebSocketMessageEvent).data);
+        if (inOrder.length === 2) { ws.removeEventListener('message', onMessage); resolve(); }
+      };
+      ws.addEventListener('message', onMessage);
+    });
+    ws.send(new Blob(['blob first']));
+    ws.send('string second');
+    await both;
+    expect(inOrder[1]).toBe('string second');
+    expect(await (inOrder[0] as Blob).text()).toBe('blob first');
     ws.binaryType = 'nodebuffer';
     ws.send(new Uint8Array([7]));
     expect(Buffer.isBuffer((await next<WebSocketMessageEvent>(ws, 'message')).data)).toBe(true);

@@ -5,7 +5,7 @@ import {
   AlreadyClosedError, CloseError, ProtocolError, TimeoutError, WebSocketError,
 } from '../errors';
 import { encodeClosePayload, parseClosePayload } from '../frame/close';
-import { Message } from '../frame/message';
+import { Message, messageType } from '../frame/message';
 import type { PerMessageDeflate } from '../extensions/permessage-deflate';
 import { FrameReader, type Role } from '../frame/reader';
 import { FrameWriter } from '../frame/writer';
@@ -181,10 +181,10 @@ export class Conn implements AsyncIterable<Message> {
     }, {
       onMessage: (opcode, data, compressed) => {
         if (this.inflater) this.inflater.push(opcode, data, compressed);
-        else this.inbox.deliver(new Message(opcode === OP_TEXT ? 'text' : 'binary', data));
+        else this.inbox.deliver(new Message(messageType(opcode), data));
       },
       // Compressed messages are inflated whole (bounded by maxMessageBytes), then delivered.
-      onMessageStart: (opcode, compressed) => (compressed ? undefined : this.inbox.startMessage(opcode === OP_TEXT ? 'text' : 'binary')),
+      onMessageStart: (opcode, compressed) => (compressed ? undefined : this.inbox.startMessage(messageType(opcode))),
       onControl: (opcode, payload) => this.onControl(opcode, payload),
       onError: (error) => this.fail(error.closeCode, error.message, error),
     });

@@ -1,8 +1,8 @@
 import type { FrameCodec } from '../codec/codec';
-import { OP_TEXT, UTF8_ACCEPT } from '../codec/constants';
+import { UTF8_ACCEPT } from '../codec/constants';
 import { ProtocolError } from '../errors';
 import type { PerMessageDeflate } from '../extensions/permessage-deflate';
-import { Message } from '../frame/message';
+import { Message, messageType } from '../frame/message';
 import type { FlowControl } from './inbox';
 
 /**
@@ -33,7 +33,7 @@ export class InflatePipeline {
   /** A message from the frame reader, compressed (RSV1) or not. */
   push(opcode: number, data: Uint8Array, compressed: boolean): void {
     if (this.stopped) return;
-    const type = opcode === OP_TEXT ? 'text' : 'binary';
+    const type = messageType(opcode);
     if (!compressed && this.pending === 0) {
       this.deliver(new Message(type, data));
       return;

@@ -1,7 +1,14 @@
+import { OP_TEXT } from '../codec/constants';
+
 const decoder = new TextDecoder();
 
 /** The type of a data message. */
 export type MessageType = 'text' | 'binary';
+
+/** The message type a data opcode stands for. RFC 6455 §5.6. */
+export function messageType(opcode: number): MessageType {
+  return opcode === OP_TEXT ? 'text' : 'binary';
+}
 
 /** A received data message. Text was validated as UTF-8 before it got here. */
 export class Message {

@@ -1,17 +1,8 @@
 import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { dial } from '../../src/client';
-
-/** A port free right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+import { freePort } from '../helpers/ports';
 
 // `npm start` as the README runs it. --ignore-scripts skips only the `prestart` build:
 // `npm test` has just built dist/, and rebuilding it here would race the other test files.

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from './ports';
 
 /** Debian's redis-server, installed by .ci/run. */
 export const REDIS_SERVER = '/usr/bin/redis-server';
@@ -46,15 +47,6 @@ export class RedisProcess {
     }
     throw new Error(`redis-server did not start on ${this.port}`);
   }
-}
-
-/** A port free right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 function ping(port: number): Promise<boolean> {

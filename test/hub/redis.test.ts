@@ -7,7 +7,8 @@ import type { BrokerEvent } from '../../src/hub/broker';
 import { Hub } from '../../src/hub/hub';
 import { RedisBroker } from '../../src/hub/redis-broker';
 import { serve, type WebSocketServer } from '../../src/server';
-import { freePort, RedisProcess } from '../helpers/redis';
+import { freePort } from '../helpers/ports';
+import { RedisProcess } from '../helpers/redis';
 
 // Scale-out with a real Redis (Debian's redis-server, started by the test on a free loopback
 // port with persistence off, stopped afterwards).

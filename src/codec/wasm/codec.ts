@@ -49,16 +49,10 @@ export function createWasmCodec(kernels: WasmKernels, simd: boolean): WasmCodec 
 
   function mask(buf: Uint8Array, start: number, end: number, key: number, phase: number): number {
     if (memory.contains(buf)) return kernels.maskUnsafe(buf.byteOffset + start, end - start, key, phase);
-    phase &= 3;
-    for (let pos = start; pos < end; pos += ARENA_WINDOW_BYTES) {
-      const n = Math.min(end - pos, ARENA_WINDOW_BYTES);
-      copyIn(buf, pos, n);
-      phase = kernels.maskUnsafe(arenaPtr, n, key, phase);
-      buf.set(memory.bytes().subarray(arenaPtr, arenaPtr + n), pos);
-    }
-    return phase;
+    return maskInto(buf, start, end, buf, start, key, phase);
   }
 
+  /** Masks through the arena, window by window, writing the result to dst (which may be src). */
   function maskInto(src: Uint8Array, start: number, end: number, dst: Uint8Array, dstStart: number, key: number, phase: number): number {
     phase &= 3;
     for (let pos = start; pos < end; pos += ARENA_WINDOW_BYTES) {

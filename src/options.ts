@@ -36,9 +36,16 @@ export interface ConnOptions {
 /** ConnOptions with every default filled in. */
 export type ResolvedConnOptions = Required<ConnOptions>;
 
-/** Fills in the defaults for `role`. */
+/** Objects resolveConnOptions made: passing one back returns it as it is. */
+const resolved = new WeakSet<object>();
+
+/**
+ * Fills in the defaults for `role`. A server resolves its options once and hands the same
+ * object to every connection, so connections share it instead of each holding a copy.
+ */
 export function resolveConnOptions(options: ConnOptions, role: 'server' | 'client'): ResolvedConnOptions {
-  return {
+  if (resolved.has(options)) return options as ResolvedConnOptions;
+  const result: ResolvedConnOptions = {
     codec: options.codec ?? 'auto',
     maxMessageBytes: options.maxMessageBytes ?? Defaults.maxMessageBytes,
     maxFragments: options.maxFragments ?? Defaults.maxFragments,
@@ -51,4 +58,6 @@ export function resolveConnOptions(options: ConnOptions, role: 'server' | 'clien
     idleTimeoutMs: options.idleTimeoutMs ?? 0,
     closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
   };
+  resolved.add(result);
+  return result;
 }

@@ -5,7 +5,8 @@ import { Conn, type ConnSocket, type UpgradeRequest } from './conn/connection';
 import { HandshakeError } from './errors';
 import { acceptResponse, checkUpgradeRequest, rejectResponse, type HandshakePolicy } from './handshake/server';
 import { HttpHeadParser } from './handshake/http-head';
-import type { ConnOptions } from './options';
+import { ServerRequest } from './handshake/request';
+import { resolveConnOptions, type ConnOptions, type ResolvedConnOptions } from './options';
 import { acceptOffer, type CompressionOptions } from './extensions/deflate-negotiation';
 import { formatExtension, parseExtensions } from './extensions/extension-header';
 import { PerMessageDeflate } from './extensions/permessage-deflate';
@@ -34,7 +35,12 @@ export interface UpgraderOptions extends HandshakePolicy, ConnOptions {
  *     });
  */
 export class Upgrader {
-  constructor(readonly options: UpgraderOptions = {}) {}
+  /** Resolved once and shared by every connection this upgrader makes. */
+  private readonly connOptions: ResolvedConnOptions;
+
+  constructor(readonly options: UpgraderOptions = {}) {
+    this.connOptions = resolveConnOptions(options, 'server');
+  }
 
   /**
    * Answers the handshake on `socket`. Returns the connection, or null when the request was
@@ -46,7 +52,7 @@ export class Upgrader {
   }
 
   /** @internal The shared second half: validation, response, Conn. */
-  complete(request: UpgradeRequest, httpVersion: string, socket: ConnSocket & Duplex, head: Uint8Array): Conn | null {
+  complete(request: UpgradeRequest, httpVersion: string, socket: ConnSocket & Duplex, head: Uint8Array, onClosed?: (conn: Conn) => void): Conn | null {
     const accepted = checkUpgradeRequest(request, httpVersion, this.options);
     if (accepted instanceof HandshakeError) {
       this.reject(socket, accepted, request);
@@ -57,7 +63,7 @@ export class Upgrader {
     const extensions = agreed ? formatExtension(agreed.response) : '';
     socket.write(acceptResponse(accepted, extensions, extra));
     const deflate = agreed && new PerMessageDeflate(agreed.params, 'server', this.compressionOptions());
-    return new Conn({ socket, role: 'server', options: this.options, head, subprotocol: accepted.subprotocol, extensions, request, deflate });
+    return new Conn({ socket, role: 'server', options: this.connOptions, head, subprotocol: accepted.subprotocol, extensions, request, deflate, onClosed });
   }
 
   private compressionOptions(): CompressionOptions {
@@ -113,6 +119,24 @@ export interface WebSocketServer {
   close(options?: ServerCloseOptions): Promise<void>;
 }
 
+function ignoreError(): void {}
+
+/** Runs the application's handler; if it throws or rejects, the connection closes with 1011. */
+function runHandler(handler: (conn: Conn) => void | Promise<void>, conn: Conn): void {
+  let result: void | Promise<void>;
+  try {
+    result = handler(conn);
+  } catch {
+    closeAfterHandlerFailure(conn);
+    return;
+  }
+  if (typeof (result as Promise<void> | undefined)?.then === 'function') (result as Promise<void>).then(undefined, () => closeAfterHandlerFailure(conn));
+}
+
+function closeAfterHandlerFailure(conn: Conn): void {
+  if (conn.readyState === 'open') void conn.close(CloseCode.InternalError, 'handler failed').catch(() => {});
+}
+
 /**
  * A standalone WebSocket server on node:net, with its own HTTP/1.1 request-head parser:
  * bounded head size, a handshake deadline, and every connection passed to `handler`.
@@ -125,7 +149,11 @@ export function serve(options: ServeOptions, handler: (conn: Conn) => void | Pro
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
   const maxHeadBytes = options.maxHeadBytes ?? 16 * 1024;
 
+  const forget = (conn: Conn) => connections.delete(conn);
+
   const server: Server = createServer((socket) => {
+    // Everything below lives only until the handshake ends: once it does, no listener left
+    // on the socket refers to this scope, so an open connection keeps none of it.
     pending.add(socket);
     const parser = new HttpHeadParser(maxHeadBytes, 'request');
     const timer = setTimeout(() => fail(new HandshakeError(`request head not received within ${handshakeTimeoutMs} ms`, 408)), handshakeTimeoutMs);
@@ -133,7 +161,7 @@ export function serve(options: ServeOptions, handler: (conn: Conn) => void | Pro
       clearTimeout(timer);
       pending.delete(socket);
       socket.off('data', onData);
-      socket.off('close', onClose); // nothing of the handshake stays referenced by the socket
+      socket.off('close', onClose);
     };
     const fail = (error: HandshakeError) => {
       done();
@@ -150,22 +178,20 @@ export function serve(options: ServeOptions, handler: (conn: Conn) => void | Pro
       if (head === undefined) return;
       done();
       const [method, url, version] = head.startLine;
-      const request: UpgradeRequest = { method, url, headers: head.headers };
+      const request = new ServerRequest(method, url, head.headers, head.headerText);
       if (options.path !== undefined && url.split('?')[0] !== options.path) {
         upgrader.reject(socket, new HandshakeError(`no WebSocket endpoint at ${url.split('?')[0]}`, 404), request);
         return;
       }
-      const conn = upgrader.complete(request, version.slice(5), socket as unknown as ConnSocket & Socket, head.rest);
+      const conn = upgrader.complete(request, version.slice(5), socket as unknown as ConnSocket & Socket, head.rest, forget);
       if (conn === null) return;
+      request.compact();
       connections.add(conn);
-      void conn.closed.then(() => connections.delete(conn));
-      Promise.resolve()
-        .then(() => handler(conn))
-        .catch(() => { if (conn.readyState === 'open') void conn.close(CloseCode.InternalError, 'handler failed').catch(() => {}); });
+      runHandler(handler, conn);
     };
-    const onClose = () => { clearTimeout(timer); pending.delete(socket); };
+    const onClose = () => done();
     socket.on('data', onData);
-    socket.on('error', () => {});
+    socket.on('error', ignoreError);
     socket.on('close', onClose);
   });
 

@@ -3,7 +3,7 @@ import { UTF8_ACCEPT } from '../codec/constants';
 import { ProtocolError } from '../errors';
 import type { PerMessageDeflate } from '../extensions/permessage-deflate';
 import { Message, messageType } from '../frame/message';
-import type { FlowControl } from './inbox';
+import { HOLDER_INFLATE, type FlowControl } from './inbox';
 
 /**
  * Keeps received messages in order while compressed ones are inflated (asynchronously, in
@@ -42,7 +42,7 @@ export class InflatePipeline {
     this.pendingBytes += data.length;
     if (!this.paused && this.pendingBytes > this.limits.maxPendingBytes) {
       this.paused = true;
-      this.flow.pause();
+      this.flow.pauseReading(HOLDER_INFLATE);
     }
     this.tail = this.tail.then(async () => {
       // Inflate only when the application has room: a small compressed message can be huge.
@@ -66,7 +66,7 @@ export class InflatePipeline {
       this.pendingBytes -= data.length;
       if (this.paused && this.pendingBytes <= this.limits.maxPendingBytes / 2) {
         this.paused = false;
-        this.flow.resume();
+        this.flow.resumeReading(HOLDER_INFLATE);
       }
     });
   }

@@ -35,12 +35,14 @@ function flushDirty(): void {
  * backpressure.
  */
 export class Outbox {
-  private frames: Uint8Array[] = [];
+  // One array reused for every flush; the pong and waiter lists are made on first use, so
+  // an idle connection holds as little as possible.
+  private readonly frames: Uint8Array[] = [];
   private queuedBytes = 0;
   private scheduled = false;
-  private pongs: Uint8Array[] = [];
+  private pongs: Uint8Array[] | null = null;
   private pongWaitsForDrain = false;
-  private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private waiters: { resolve: () => void; reject: (e: Error) => void }[] | null = null;
   private waitingForDrain = false;
   private closedError: Error | null = null;
 
@@ -64,8 +66,9 @@ export class Outbox {
    */
   enqueuePong(frame: Uint8Array): void {
     if (this.closedError) return;
-    if (this.pongs.length >= MAX_PONGS) this.pongs.shift();
-    this.pongs.push(frame);
+    const pongs = this.pongs ??= [];
+    if (pongs.length >= MAX_PONGS) pongs.shift();
+    pongs.push(frame);
     this.schedule();
   }
 
@@ -73,7 +76,7 @@ export class Outbox {
   whenWritable(): Promise<void> {
     if (this.closedError) return Promise.reject(this.closedError);
     if (!this.scheduled && this.frames.length === 0 && !this.socket.writableNeedDrain) return Promise.resolve();
-    const waiting = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    const waiting = new Promise<void>((resolve, reject) => (this.waiters ??= []).push({ resolve, reject }));
     if (!this.scheduled) this.settleWaiters(); // nothing queued: only the drain is awaited
     return waiting;
   }
@@ -85,26 +88,27 @@ export class Outbox {
 
   /** Writes everything queued now (a flush already scheduled becomes a no-op). */
   flush(): void {
-    if (!this.scheduled && this.frames.length === 0 && this.pongs.length === 0) {
+    const pongs = this.pongs;
+    if (!this.scheduled && this.frames.length === 0 && pongs === null) {
       this.settleWaiters();
       return;
     }
     this.scheduled = false;
     if (this.closedError) return;
     const frames = this.frames;
-    if (this.pongs.length > 0) {
+    if (pongs !== null) {
       if (this.socket.writableNeedDrain) {
         // The peer is not reading: hold the newest pong until the socket drains.
-        this.pongs.splice(0, this.pongs.length - 1);
+        pongs.splice(0, pongs.length - 1);
         if (!this.pongWaitsForDrain) {
           this.pongWaitsForDrain = true;
           this.socket.once('drain', () => { this.pongWaitsForDrain = false; this.schedule(); });
         }
       } else {
         // Pongs go first: a control frame may precede queued data, and it keeps RTTs honest.
-        for (const pong of this.pongs) this.queuedBytes += pong.length;
-        frames.unshift(...this.pongs);
-        this.pongs = [];
+        for (const pong of pongs) this.queuedBytes += pong.length;
+        frames.unshift(...pongs);
+        this.pongs = null;
       }
     }
     if (frames.length === 1) {
@@ -119,7 +123,7 @@ export class Outbox {
       for (const frame of frames) this.socket.write(frame);
       this.socket.uncork();
     }
-    this.frames = [];
+    frames.length = 0; // the socket has taken every frame
     this.queuedBytes = 0;
     this.settleWaiters();
   }
@@ -128,10 +132,12 @@ export class Outbox {
   close(error: Error = new AlreadyClosedError()): void {
     if (this.closedError) return;
     this.closedError = error;
-    this.frames = [];
+    this.frames.length = 0;
     this.queuedBytes = 0;
-    this.pongs = [];
-    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+    this.pongs = null;
+    const waiters = this.waiters;
+    this.waiters = null;
+    for (const waiter of waiters ?? []) waiter.reject(error);
   }
 
   private schedule(): void {
@@ -142,9 +148,11 @@ export class Outbox {
   }
 
   private settleWaiters(): void {
-    if (this.waiters.length === 0) return;
+    const waiters = this.waiters;
+    if (waiters === null) return;
     if (!this.socket.writableNeedDrain) {
-      for (const waiter of this.waiters.splice(0)) waiter.resolve();
+      this.waiters = null;
+      for (const waiter of waiters) waiter.resolve();
       return;
     }
     if (this.waitingForDrain) return;

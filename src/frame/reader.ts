@@ -2,7 +2,8 @@ import type { FrameCodec, ScanBytes } from '../codec/codec';
 import {
   FLAG_FRAME_END, REC_FLAGS, REC_FRAME_LENGTH, REC_LENGTH,
   REC_MESSAGE_OPCODE, REC_OFFSET, SCAN_ALLOW_RSV1, SCAN_FORBID_MASK, SCAN_RECORD_FIELDS,
-  SCAN_REQUIRE_MASK, SCAN_STATE_FIELDS, ST_CONSUMED, ST_MAX_MESSAGE_BYTES, ST_OPTIONS, ST_STATUS,
+  SCAN_REQUIRE_MASK, SCAN_STATE_FIELDS, ST_CONSUMED, ST_MAX_MESSAGE_BYTES, ST_MESSAGE_OPCODE,
+  ST_OPTIONS, ST_REMAINING, ST_STATUS, ST_UTF8, UTF8_ACCEPT,
 } from '../codec/constants';
 import { errorFromStatus, ProtocolError } from '../errors';
 import { Defaults, MAX_CONTROL_PAYLOAD_BYTES } from '../protocol/limits';
@@ -42,6 +43,16 @@ const RECORDS_PER_SCAN = 1024;
  */
 let idleRecords: Float64Array | null = new Float64Array(RECORDS_PER_SCAN * SCAN_RECORD_FIELDS);
 
+/**
+ * The scan state, shared the same way. Between messages a reader's state is only its
+ * options and limit (the rest is zero), so a reader keeps its own copy only while a frame
+ * or a fragmented message is in progress: idle connections hold no typed array at all.
+ */
+let idleState: Float64Array | null = new Float64Array(SCAN_STATE_FIELDS);
+
+/** Where scanForReader left the bytes of its records; read at once after each call. */
+const where: ScanBytes = { bytes: new Uint8Array(0), base: 0 };
+
 /** Longest partial header carried to the next chunk (a full header is at most 14 bytes). */
 const MAX_PENDING_BYTES = 14;
 
@@ -55,10 +66,12 @@ const MAX_PENDING_BYTES = 14;
  */
 export class FrameReader {
   private readonly codec: FrameCodec;
-  private readonly state = new Float64Array(SCAN_STATE_FIELDS);
+  private scanOptions: number;
+  private readonly maxMessageBytes: number;
+  /** The scan state while a frame or fragmented message is in progress; null between messages. */
+  private midMessage: Float64Array | null = null;
   // Both buffers are made on first use: most connections never split a header or a control
   // frame across reads, and an idle connection should cost as little as possible.
-  private readonly where: ScanBytes = { bytes: new Uint8Array(0), base: 0 };
   private pending: Uint8Array | null = null;
   private pendingLength = 0;
   private control: Uint8Array | null = null;
@@ -68,15 +81,16 @@ export class FrameReader {
 
   constructor(options: FrameReaderOptions, private readonly handler: FrameHandler) {
     this.codec = options.codec;
-    this.state[ST_OPTIONS] = (options.role === 'server' ? SCAN_REQUIRE_MASK : SCAN_FORBID_MASK)
+    this.scanOptions = (options.role === 'server' ? SCAN_REQUIRE_MASK : SCAN_FORBID_MASK)
       | (options.allowRsv1 ? SCAN_ALLOW_RSV1 : 0);
-    this.state[ST_MAX_MESSAGE_BYTES] = options.maxMessageBytes ?? Defaults.maxMessageBytes;
+    this.maxMessageBytes = options.maxMessageBytes ?? Defaults.maxMessageBytes;
     this.assembler = new MessageAssembler(handler, options.maxFragments ?? Defaults.maxFragments);
   }
 
   /** Allows RSV1 from now on (an extension was agreed after construction). */
   allowRsv1(): void {
-    this.state[ST_OPTIONS] = this.state[ST_OPTIONS] | SCAN_ALLOW_RSV1;
+    this.scanOptions |= SCAN_ALLOW_RSV1;
+    if (this.midMessage) this.midMessage[ST_OPTIONS] = this.scanOptions;
   }
 
   /** Stops reading for good: after a close frame or an error nothing more is processed. */
@@ -108,12 +122,11 @@ export class FrameReader {
 
   /** Scans buf[start, end) to the end or the first error; keeps a trailing partial header. */
   private process(buf: Uint8Array, start: number, end: number): void {
-    const state = this.state;
+    const state = this.loadState();
     const records = idleRecords ?? new Float64Array(RECORDS_PER_SCAN * SCAN_RECORD_FIELDS);
     idleRecords = null;
     try {
       while (!this.halted) {
-        const where = this.where;
         let count: number;
         if (this.codec.scanForReader) {
           count = this.codec.scanForReader(buf, start, end, state, records, where);
@@ -133,10 +146,33 @@ export class FrameReader {
       }
     } finally {
       idleRecords = records;
+      this.saveState(state);
     }
     if (this.halted || start >= end) return;
     (this.pending ??= new Uint8Array(MAX_PENDING_BYTES)).set(buf.subarray(start, end));
     this.pendingLength = end - start;
+  }
+
+  /** The state to scan with: this reader's own, or a shared array set to the between-messages state. */
+  private loadState(): Float64Array {
+    const state = idleState ?? new Float64Array(SCAN_STATE_FIELDS);
+    idleState = null;
+    if (this.midMessage) {
+      state.set(this.midMessage);
+    } else {
+      state.fill(0);
+      state[ST_UTF8] = UTF8_ACCEPT;
+      state[ST_OPTIONS] = this.scanOptions;
+      state[ST_MAX_MESSAGE_BYTES] = this.maxMessageBytes;
+    }
+    return state;
+  }
+
+  /** Keeps the state only while a frame or message is in progress, and gives the shared one back. */
+  private saveState(state: Float64Array): void {
+    if (state[ST_REMAINING] !== 0 || state[ST_MESSAGE_OPCODE] !== 0) (this.midMessage ??= new Float64Array(SCAN_STATE_FIELDS)).set(state);
+    else this.midMessage = null;
+    idleState = state;
   }
 
   private deliver(buf: Uint8Array, base: number, count: number, records: Float64Array, stable: boolean): void {

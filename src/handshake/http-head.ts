@@ -5,6 +5,8 @@ export interface HttpHead {
   /** Request: method, target, version. Response: version, status, reason. */
   startLine: [string, string, string];
   headers: Record<string, string | string[]>;
+  /** The header lines as received (latin1), from which `headers` was parsed. */
+  headerText: string;
   /** Bytes after the blank line that ends the head (the start of the WebSocket stream). */
   rest: Uint8Array;
 }
@@ -41,29 +43,34 @@ export class HttpHeadParser {
       return undefined;
     }
     if (end > this.maxBytes) throw new HandshakeError(`${this.kind} head larger than ${this.maxBytes} bytes`, 431);
-    const text = new TextDecoder('latin1').decode(joined.subarray(0, end));
+    const text = latin1.decode(joined.subarray(0, end));
     const rest = joined.subarray(end + CRLFCRLF.length);
-    return { ...parseHeadText(text, this.kind), rest };
+    const lineEnd = text.indexOf('\r\n');
+    const headerText = lineEnd < 0 ? '' : text.slice(lineEnd + 2);
+    return { startLine: parseStartLine(lineEnd < 0 ? text : text.slice(0, lineEnd), this.kind), headers: parseHeaderLines(headerText), headerText, rest };
   }
 }
 
-function parseHeadText(text: string, kind: 'request' | 'response'): Omit<HttpHead, 'rest'> {
-  const lines = text.split('\r\n');
-  const first = lines[0];
-  let startLine: [string, string, string];
+const latin1 = new TextDecoder('latin1');
+
+function parseStartLine(first: string, kind: 'request' | 'response'): [string, string, string] {
   if (kind === 'request') {
     const parts = first.split(' ');
     if (parts.length !== 3 || !/^[A-Z]+$/.test(parts[0]) || !/^HTTP\/\d\.\d$/.test(parts[2])) {
       throw new HandshakeError('malformed request line', 400);
     }
-    startLine = [parts[0], parts[1], parts[2]];
-  } else {
-    const match = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/.exec(first);
-    if (!match) throw new HandshakeError('malformed status line', 0);
-    startLine = [match[1], match[2], match[3] ?? ''];
+    return [parts[0], parts[1], parts[2]];
   }
+  const match = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/.exec(first);
+  if (!match) throw new HandshakeError('malformed status line', 0);
+  return [match[1], match[2], match[3] ?? ''];
+}
+
+/** Parses header lines ("Name: value" joined by CRLF); names are lower-cased, repeats collected. */
+export function parseHeaderLines(text: string): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
-  for (const line of lines.slice(1)) {
+  if (text === '') return headers;
+  for (const line of text.split('\r\n')) {
     const colon = line.indexOf(':');
     if (colon <= 0 || /[\s]/.test(line.slice(0, colon))) throw new HandshakeError(`malformed header line: ${JSON.stringify(line.slice(0, 40))}`, 400);
     const name = line.slice(0, colon).toLowerCase();
@@ -73,5 +80,5 @@ function parseHeadText(text: string, kind: 'request' | 'response'): Omit<HttpHea
     else if (Array.isArray(existing)) existing.push(value);
     else headers[name] = [existing, value];
   }
-  return { startLine, headers };
+  return headers;
 }

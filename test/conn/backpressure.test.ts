@@ -14,7 +14,7 @@ describe('bounded memory', () => {
     const conn = await dial(`ws://127.0.0.1:${server.address().port}/`);
     while (!serverConn) await sleep(5);
     // The client stops reading: pause its socket under the Conn.
-    (conn as unknown as { socket: { pause(): void } }).socket.pause();
+    (conn as unknown as { core: { socket: { pause(): void } } }).core.socket.pause();
     const chunk = new Uint8Array(64 * 1024).fill(1);
     let sent = 0;
     let blocked = false;
@@ -30,7 +30,7 @@ describe('bounded memory', () => {
     expect(sent).toBeLessThan(2000);
     // What the server holds is bounded by the socket's high-water mark and the kernel buffers, not by the 128 MiB offered.
     expect(serverConn.bufferedAmount).toBeLessThan(32 * 1024 * 1024);
-    (conn as unknown as { socket: { resume(): void } }).socket.resume();
+    (conn as unknown as { core: { socket: { resume(): void } } }).core.socket.resume();
     let received = 0;
     while (received < 2000) { await conn.read(); received++; }
     await sending;
@@ -56,7 +56,7 @@ describe('bounded memory', () => {
     })();
     await sleep(500);
     expect(sent).toBeLessThan(total); // the server stopped reading, so the client is held back
-    const inbox = (serverConn as unknown as { inbox: { queuedMessages: number } }).inbox;
+    const inbox = (serverConn as unknown as { core: { inbox: { queuedMessages: number } } }).core.inbox;
     expect(inbox.queuedMessages * 64 * 1024).toBeLessThan(2 * 1024 * 1024);
     for (let i = 0; i < total; i++) {
       const m = await serverConn.read();
@@ -75,7 +75,7 @@ describe('bounded memory', () => {
     const zeros = new Uint8Array(1024 * 1024); // ~1 KiB compressed
     for (let i = 0; i < 200; i++) await conn.send(zeros); // 200 MiB inflated, ~200 KiB on the wire
     await sleep(300);
-    const inbox = (serverConn as unknown as { inbox: { queuedMessages: number } }).inbox;
+    const inbox = (serverConn as unknown as { core: { inbox: { queuedMessages: number } } }).core.inbox;
     expect(inbox.queuedMessages).toBeLessThanOrEqual(2); // the 1 MiB limit, plus the message that crossed it
     for (let i = 0; i < 200; i++) expect((await serverConn.read()).data.length).toBe(1024 * 1024);
     await conn.close();
@@ -96,7 +96,7 @@ describe('bounded memory', () => {
       }
     })();
     await sleep(800);
-    const inbox = (serverConn as unknown as { inbox: { queuedMessages: number } }).inbox;
+    const inbox = (serverConn as unknown as { core: { inbox: { queuedMessages: number } } }).core.inbox;
     // 256 KiB of unread messages at most, plus what crossed the limit: never the 64 MiB offered.
     expect(inbox.queuedMessages).toBeLessThanOrEqual(8);
     for (let i = 0; i < 400; i++) expect((await serverConn.read()).data.length).toBe(i % 2 ? 64 * 1024 : 256 * 1024);

@@ -28,6 +28,30 @@ describe('Conn API', () => {
     await server.close({ timeoutMs: 200 });
   });
 
+  it('keeps the upgrade request readable for the life of the connection', async () => {
+    let serverConn!: Conn;
+    const server = await serve({ port: 0 }, (c) => { serverConn = c; });
+    const conn = await dial(`ws://127.0.0.1:${server.address().port}/room?id=7`, { headers: { 'X-Trace': 'a', 'x-trace': 'b' } });
+    while (!serverConn) await sleep(5);
+    const { request } = serverConn;
+    expect(request?.url).toBe('/room?id=7');
+    expect(request?.headers['x-trace']).toEqual(['a', 'b']);
+    expect(request?.headers.upgrade).toBe('websocket');
+    expect(JSON.parse(JSON.stringify(request))).toMatchObject({ method: 'GET', url: '/room?id=7', headers: { 'x-trace': ['a', 'b'] } });
+    await conn.close();
+    await server.close({ timeoutMs: 200 });
+  });
+
+  it.each([
+    ['throws', () => { throw new Error('boom'); }],
+    ['rejects', async () => { await sleep(1); throw new Error('boom'); }],
+  ])('closes with 1011 when the handler %s', async (_how, handler) => {
+    const server = await serve({ port: 0 }, handler);
+    const conn = await dial(`ws://127.0.0.1:${server.address().port}/`);
+    expect(await conn.closed).toMatchObject({ code: 1011, reason: 'handler failed', wasClean: true });
+    await server.close({ timeoutMs: 200 });
+  });
+
   it('isUnexpectedClose reads close errors as gorilla does', async () => {
     const server = await serve({ port: 0 }, (c) => { void c.close(4000, 'x'); });
     const conn = await dial(`ws://127.0.0.1:${server.address().port}/`);

@@ -194,6 +194,41 @@ describe.each(availableCodecs())('FrameReader with the $name codec', ({ codec })
     });
   });
 
+  describe('readers share their scan buffers, never their state', () => {
+    const collect = (role: 'server' | 'client', out: string[], onMessage?: () => void) => new FrameReader({ role, codec }, {
+      onMessage: (_o, d) => { out.push(text(d)); onMessage?.(); }, onControl: () => {}, onError: (e) => { throw e; },
+    });
+
+    it('keeps each reader\'s frame in progress while others read whole messages in between', () => {
+      const a: string[] = [];
+      const b: string[] = [];
+      const readerA = collect('server', a);
+      const readerB = collect('server', b);
+      // A: a fragmented text message, its second frame split mid-payload and mid-character.
+      const first = clientFrame(OP_TEXT, 'héllo ', { fin: false });
+      const second = clientFrame(0, 'wörld', { fin: true });
+      readerA.push(first.slice());
+      readerA.push(second.slice(0, 8));
+      readerB.push(concat([clientFrame(OP_TEXT, 'one'), clientFrame(OP_BINARY, new Uint8Array([1, 2]))]));
+      readerB.push(clientFrame(OP_TEXT, 'two, then half of ').slice());
+      readerA.push(second.slice(8));
+      expect(a).toEqual(['héllo wörld']);
+      expect(b).toEqual(['one', '\u0001\u0002', 'two, then half of ']);
+    });
+
+    it('gives a reader fed from inside another reader\'s callback its own buffers', () => {
+      const inner: string[] = [];
+      const outer: string[] = [];
+      const innerReader = collect('client', inner);
+      const outerReader = collect('server', outer, () => innerReader.push(serverFrame(OP_TEXT, `echo ${outer.length}`)));
+      const whole = concat([clientFrame(OP_TEXT, 'x'), clientFrame(OP_TEXT, 'y'), clientFrame(OP_TEXT, 'zzzz')]);
+      outerReader.push(whole.slice(0, whole.length - 2));
+      outerReader.push(whole.slice(whole.length - 2));
+      expect(outer).toEqual(['x', 'y', 'zzzz']);
+      expect(inner).toEqual(['echo 1', 'echo 2', 'echo 3']);
+    });
+  });
+
   it('streams a message into a sink as it arrives', () => {
     const payload = new Uint8Array(300_000).map((_, i) => i & 0xff);
     const bytes = frame({ opcode: OP_BINARY, payload, key: 0x9a8b7c6d, fin: true });

@@ -68,7 +68,7 @@ describe('Hub (in memory)', () => {
     hub.subscribe(slow, 't');
     hub.subscribe(fast, 't');
     // The slow one's pump is stuck on a send that cannot complete: its queue fills.
-    (slow as unknown as { sender: { send: () => Promise<void> } }).sender.send = () => new Promise(() => {});
+    (slow as unknown as { core: { sender: { send: () => Promise<void> } } }).core.sender.send = () => new Promise(() => {});
     for (let i = 0; i < 20; i++) {
       hub.publish('t', `m${i}`);
       await sleep(1);

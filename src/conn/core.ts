@@ -1,0 +1,415 @@
+import type { FrameCodec } from '../codec/codec';
+import { OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT } from '../codec/constants';
+import { selectCodec } from '../codec/select';
+import { AlreadyClosedError, CloseError, ProtocolError, TimeoutError, WebSocketError } from '../errors';
+import type { PerMessageDeflate } from '../extensions/permessage-deflate';
+import type { MessageSink } from '../frame/assembler';
+import { encodeClosePayload, parseClosePayload } from '../frame/close';
+import { Message, messageType } from '../frame/message';
+import { FrameReader, type FrameHandler, type Role } from '../frame/reader';
+import { FrameWriter } from '../frame/writer';
+import { resolveConnOptions, type ResolvedConnOptions } from '../options';
+import { CloseCode, MAX_CLOSE_REASON_BYTES } from '../protocol/close-code';
+import { MAX_CONTROL_PAYLOAD_BYTES } from '../protocol/limits';
+import { defer } from './defer';
+import { Inbox, type FlowControl } from './inbox';
+import { InflatePipeline } from './inflate-pipeline';
+import { Keepalive, needsKeepalive, type KeepaliveActions } from './keepalive';
+import type { MessageReader } from './message-reader';
+import type { MessageWriter } from './message-writer';
+import { Outbox, type WritableSocket } from './outbox';
+import { Sender, type Sendable, type SenderHost, type SendOptions } from './sender';
+import type { ConnOptions } from '../options';
+import type { Conn } from './connection';
+
+/** How a connection ended. */
+export interface CloseInfo {
+  /** The close code received (or sent, when we failed the connection); 1006 if none was exchanged. */
+  code: number;
+  reason: string;
+  /** True when both close frames were exchanged before TCP closed. RFC 6455 §7.1.5. */
+  wasClean: boolean;
+}
+
+/** The socket a Conn runs on: node:net Socket and tls.TLSSocket fit. */
+export interface ConnSocket extends WritableSocket {
+  on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
+  on(event: 'close' | 'end' | 'drain', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  end(): unknown;
+  destroy(): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  setNoDelay?(noDelay?: boolean): unknown;
+  readonly remoteAddress?: string;
+  readonly destroyed: boolean;
+}
+
+type State = 'open' | 'closing' | 'closed';
+
+interface PendingPing {
+  payload: Uint8Array;
+  sentAt: number;
+  resolve: (rttMs: number) => void;
+  reject: (err: Error) => void;
+}
+
+/** What the core needs to start (a Conn's ConnInit fits). */
+export interface CoreInit {
+  socket: ConnSocket;
+  role: Role;
+  options?: ConnOptions;
+  head?: Uint8Array;
+  deflate?: PerMessageDeflate;
+  /** Told once, with the owning Conn, when the connection is closed. */
+  onClosed?: (owner: Conn) => void;
+}
+
+const encoder = new TextEncoder();
+
+/** Where a socket's listeners find their connection: one set of listener functions serves all. */
+const kCore = Symbol('wasmws.core');
+type CoreSocket = ConnSocket & { [kCore]: ConnCore };
+
+function onSocketData(this: CoreSocket, chunk: Uint8Array): void {
+  this[kCore].onData(chunk);
+}
+function onSocketError(this: CoreSocket, err: Error): void {
+  this[kCore].onSocketError(err);
+}
+function onSocketClose(this: CoreSocket): void {
+  this[kCore].finish();
+}
+
+/** The iteration of `for await`: ends quietly on an ordinary clean close, throws otherwise. */
+function endsIteration(error: Error): boolean {
+  return error instanceof CloseError && error.wasClean && (error.closeCode === CloseCode.Normal
+    || error.closeCode === CloseCode.GoingAway || error.closeCode === CloseCode.NoStatus);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Cuts a reason to at most 123 UTF-8 bytes without splitting a character. */
+function fitReason(reason: string): string {
+  let bytes = encoder.encode(reason);
+  while (bytes.length > MAX_CLOSE_REASON_BYTES) {
+    reason = reason.slice(0, -1);
+    bytes = encoder.encode(reason);
+  }
+  return reason;
+}
+
+/**
+ * The protocol state machine behind a Conn: frames in and out, control frames, the close
+ * handshake, flow control. It is its parts' one listener — frame reader, keepalive, sender,
+ * socket — through methods rather than closures, because an idle connection should cost
+ * little more than its socket (thousands of them sit in a chat server).
+ *
+ *   close handshake (RFC 6455 §7):
+ *
+ *     we close:    send Close ──► peer echoes Close ──► server ends TCP (client waits for it)
+ *     peer closes: receive Close ──► echo Close ──► server ends TCP (client waits for it)
+ *     failure:     send Close(1002/1007/1009…) ──► stop reading ──► TCP closed
+ *     no answer within closeTimeoutMs: TCP destroyed, wasClean = false
+ */
+export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, FlowControl {
+  onPing: ((payload: Uint8Array) => void) | undefined;
+  onPong: ((payload: Uint8Array) => void) | undefined;
+  readonly socket: ConnSocket;
+  readonly inbox: Inbox;
+  private readonly role: Role;
+  private readonly options: ResolvedConnOptions;
+  private readonly codec: FrameCodec;
+  private readonly reader: FrameReader;
+  private readonly writer: FrameWriter;
+  private readonly outbox: Outbox;
+  private readonly sender: Sender;
+  private readonly keepalive: Keepalive | undefined;
+  private readonly deflate: PerMessageDeflate | undefined;
+  private readonly inflater: InflatePipeline | undefined;
+  private readonly onClosed: ((owner: Conn) => void) | undefined;
+  private state: State = 'open';
+  private closeSent = false;
+  private closeReceived: { code: number; reason: string } | null = null;
+  private failure: { code: number; reason: string; error: Error } | null = null;
+  private closeTimer: ReturnType<typeof setTimeout> | undefined;
+  private pings: PendingPing[] | null = null;
+  /** Bits of the holders that want reading paused (see FlowControl). */
+  private readPausedBy = 0;
+  private closeInfo: CloseInfo | null = null;
+  private closedPromise: Promise<CloseInfo> | null = null;
+  private resolveClosed: ((info: CloseInfo) => void) | null = null;
+
+  constructor(init: CoreInit, private readonly owner: Conn) {
+    this.role = init.role;
+    this.socket = init.socket;
+    this.onClosed = init.onClosed;
+    this.options = resolveConnOptions(init.options ?? {}, init.role);
+    this.codec = selectCodec(this.options.codec);
+    this.deflate = init.deflate;
+    this.reader = new FrameReader({
+      role: this.role, codec: this.codec, allowRsv1: this.deflate !== undefined,
+      maxMessageBytes: this.options.maxMessageBytes, maxFragments: this.options.maxFragments,
+    }, this);
+    this.writer = new FrameWriter({ role: this.role, codec: this.codec, maxFrameBytes: this.options.maxFrameBytes });
+    this.inbox = new Inbox(this.options.maxReadBufferBytes, this, endsIteration);
+    this.outbox = new Outbox(this.socket);
+    this.sender = new Sender(this.writer, this.outbox, this.deflate, this.options, this);
+    this.inflater = this.deflate && new InflatePipeline(
+      this.deflate, this.codec,
+      { maxMessageBytes: this.options.maxMessageBytes, maxPendingBytes: this.options.maxReadBufferBytes },
+      (message) => this.inbox.deliver(message),
+      () => this.inbox.whenRoom(),
+      (error) => this.fail(error.closeCode, error.message, error),
+      this,
+    );
+    this.keepalive = needsKeepalive(this.options) ? new Keepalive(this.options, this) : undefined;
+
+    const socket = this.socket as CoreSocket;
+    socket[kCore] = this;
+    socket.setNoDelay?.(true);
+    socket.on('data', onSocketData);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+    if (init.head && init.head.length > 0) this.onData(init.head);
+    socket.resume(); // the client handshake leaves the socket paused after the 101
+  }
+
+  // ── the Conn's operations ─────────────────────────────────────────────────────────
+
+  read(): Promise<Message> {
+    return this.inbox.read();
+  }
+
+  nextReader(): Promise<MessageReader> {
+    return this.inbox.nextReader();
+  }
+
+  send(data: Sendable, options: SendOptions): Promise<void> {
+    this.checkOpen();
+    return this.sender.send(data, options);
+  }
+
+  nextWriter(type: 'text' | 'binary'): Promise<MessageWriter> {
+    this.checkOpen();
+    return this.sender.nextWriter(type === 'text' ? OP_TEXT : OP_BINARY);
+  }
+
+  ping(data: Uint8Array | string): Promise<number> {
+    this.checkOpen();
+    const payload = typeof data === 'string' ? encoder.encode(data) : data;
+    if (payload.length > MAX_CONTROL_PAYLOAD_BYTES) {
+      throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `ping payload is ${payload.length} bytes; at most ${MAX_CONTROL_PAYLOAD_BYTES}`);
+    }
+    return new Promise((resolve, reject) => {
+      (this.pings ??= []).push({ payload: payload.slice(), sentAt: performance.now(), resolve, reject });
+      this.sendControl(OP_PING, payload);
+    });
+  }
+
+  get bufferedAmount(): number {
+    return this.outbox.bufferedAmount;
+  }
+
+  get readyState(): State {
+    return this.state;
+  }
+
+  /** Made on first use: most connections are never asked how they closed. */
+  get closed(): Promise<CloseInfo> {
+    return this.closedPromise ??= this.closeInfo
+      ? Promise.resolve(this.closeInfo)
+      : new Promise((resolve) => { this.resolveClosed = resolve; });
+  }
+
+  close(code: number, reason: string): Promise<CloseInfo> {
+    const payload = encodeClosePayload(code, reason);
+    if (this.state === 'open') this.startClosing(payload);
+    return this.closed;
+  }
+
+  terminate(error: Error = new AlreadyClosedError('terminated')): void {
+    if (!this.failure) this.failure = { code: CloseCode.Abnormal, reason: error.message, error };
+    this.socket.destroy();
+  }
+
+  // ── what the parts report (FrameHandler, KeepaliveActions, SenderHost, FlowControl) ──
+
+  onMessage(opcode: number, data: Uint8Array, compressed: boolean): void {
+    if (this.inflater) this.inflater.push(opcode, data, compressed);
+    else this.inbox.deliver(new Message(messageType(opcode), data));
+  }
+
+  /** Compressed messages are inflated whole (bounded by maxMessageBytes), then delivered. */
+  onMessageStart(opcode: number, compressed: boolean): MessageSink | undefined {
+    return compressed ? undefined : this.inbox.startMessage(messageType(opcode));
+  }
+
+  onControl(opcode: number, payload: Uint8Array): void {
+    if (opcode === OP_PING) {
+      this.onPing?.(payload);
+      if (!this.closeSent && this.state !== 'closed') {
+        const frames: Uint8Array[] = [];
+        this.writer.frame(OP_PONG, payload, true, false, frames);
+        this.outbox.enqueuePong(frames[0]);
+      }
+    } else if (opcode === OP_PONG) {
+      this.settlePings(payload);
+      this.onPong?.(payload);
+    } else if (opcode === OP_CLOSE) {
+      const parsed = parseClosePayload(payload, this.codec);
+      if (parsed instanceof ProtocolError) this.fail(parsed.closeCode, parsed.message, parsed);
+      else this.onCloseFrame(parsed.code, parsed.reason);
+    }
+  }
+
+  onError(error: ProtocolError): void {
+    this.fail(error.closeCode, error.message, error);
+  }
+
+  sendKeepalivePing(): void {
+    this.sendControl(OP_PING, new Uint8Array(0));
+  }
+
+  pongTimedOut(): void {
+    this.terminate(new TimeoutError(`no pong within ${this.options.pongTimeoutMs} ms`));
+  }
+
+  idleTimedOut(): void {
+    if (this.state === 'open') void this.close(CloseCode.GoingAway, 'idle timeout').catch(() => {});
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  pauseReading(holder: number): void {
+    if (this.readPausedBy === 0) this.socket.pause();
+    this.readPausedBy |= holder;
+  }
+
+  resumeReading(holder: number): void {
+    if ((this.readPausedBy & holder) === 0) return;
+    this.readPausedBy &= ~holder;
+    if (this.readPausedBy === 0 && this.state !== 'closed') this.socket.resume();
+  }
+
+  /**
+   * Fails the connection (RFC 6455 §7.1.7): nothing more is read, then a close frame with
+   * `code` goes out and TCP is closed. The close waits one turn of the event loop, so that
+   * replies the application makes at once to the messages received before the bad frame
+   * still go out ahead of it (as they would in gorilla's read-then-reply loop).
+   */
+  fail(code: number, reason: string, error: Error): void {
+    this.reader.halt();
+    if (this.failure) return;
+    this.failure = { code, reason, error };
+    defer(() => this.failNow(code, reason, error));
+  }
+
+  // ── socket events ─────────────────────────────────────────────────────────────────
+
+  onData(chunk: Uint8Array): void {
+    this.keepalive?.received();
+    // Messages are views of the chunk: make them plain Uint8Arrays, not Buffers (whose
+    // slice() does not copy), the same in every runtime.
+    this.reader.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  }
+
+  onSocketError(err: Error): void {
+    if (!this.failure) this.failure = { code: CloseCode.Abnormal, reason: err.message, error: err };
+  }
+
+  finish(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearTimeout(this.closeTimer);
+    this.keepalive?.stop();
+    this.reader.halt();
+    const info: CloseInfo = this.closeReceived && this.closeSent && !this.failure
+      ? { code: this.closeReceived.code, reason: this.closeReceived.reason, wasClean: true }
+      : this.failure
+        ? { code: this.failure.code, reason: this.failure.reason, wasClean: false }
+        : { code: CloseCode.Abnormal, reason: '', wasClean: false };
+    const error = new CloseError(info.code, info.reason, info.wasClean, this.failure ? { cause: this.failure.error } : undefined);
+    this.inbox.fail(error);
+    this.outbox.close(error);
+    this.inflater?.close();
+    this.deflate?.close();
+    for (const ping of this.pings?.splice(0) ?? []) ping.reject(error);
+    this.sender.abandon();
+    this.closeInfo = info;
+    this.resolveClosed?.(info);
+    this.onClosed?.(this.owner);
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────────
+
+  private checkOpen(): void {
+    if (this.state !== 'open') throw new AlreadyClosedError();
+  }
+
+  private sendControl(opcode: number, payload: Uint8Array): void {
+    if (this.closeSent || this.state === 'closed') return;
+    const frames: Uint8Array[] = [];
+    this.writer.frame(opcode, payload, true, false, frames);
+    this.outbox.enqueue(frames);
+  }
+
+  /** Resolves the ping this pong answers, and every older one (a peer may answer only the latest). */
+  private settlePings(payload: Uint8Array): void {
+    const pings = this.pings;
+    const index = pings ? pings.findIndex((p) => sameBytes(p.payload, payload)) : -1;
+    if (index < 0) return;
+    const now = performance.now();
+    for (const ping of pings!.splice(0, index + 1)) ping.resolve(now - ping.sentAt);
+  }
+
+  private onCloseFrame(code: number, reason: string): void {
+    this.reader.halt();
+    this.closeReceived = { code, reason };
+    if (!this.closeSent) {
+      // Echo the code (RFC 6455 §5.5.1); no code received means an empty close back.
+      this.startClosing(code === CloseCode.NoStatus ? new Uint8Array(0) : encodeClosePayload(code));
+    }
+    this.inbox.fail(new CloseError(code, reason, true));
+    this.endTcpIfDone();
+  }
+
+  private failNow(code: number, reason: string, error: Error): void {
+    this.inbox.fail(new CloseError(code, reason, false, { cause: error }));
+    if (this.state === 'closed') return;
+    if (!this.closeSent) this.startClosing(encodeClosePayload(code, fitReason(reason)));
+    // Nothing more will be read, so no close frame will be waited for: end the TCP side now.
+    this.outbox.flush();
+    if (this.role === 'server') this.socket.end();
+    else this.armCloseTimer(Math.min(this.options.closeTimeoutMs, 1000));
+  }
+
+  private startClosing(payload: Uint8Array): void {
+    const frames: Uint8Array[] = [];
+    this.writer.frame(OP_CLOSE, payload, true, false, frames);
+    this.outbox.enqueue(frames);
+    this.closeSent = true;
+    if (this.state === 'open') this.state = 'closing';
+    this.keepalive?.stop();
+    this.armCloseTimer(this.options.closeTimeoutMs);
+    this.sender.abandon(); // each waiting send rejects: not open
+  }
+
+  private armCloseTimer(ms: number): void {
+    clearTimeout(this.closeTimer);
+    this.closeTimer = setTimeout(() => this.socket.destroy(), ms);
+  }
+
+  /** The server ends TCP once both close frames are exchanged (RFC 6455 §7.1.1). */
+  private endTcpIfDone(): void {
+    if (!this.closeSent || !this.closeReceived) return;
+    this.outbox.flush();
+    if (this.role === 'server') this.socket.end();
+  }
+}

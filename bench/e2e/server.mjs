@@ -2,6 +2,7 @@
 //   node server.mjs wasmws <auto|wasm|js>     wasmws serve()
 //   node server.mjs ws                         ws (with bufferutil unless WS_NO_BUFFER_UTIL=1)
 //   bun  server.mjs bun                        Bun.serve (uWebSockets), the native ceiling
+//   node server.mjs net                        a bare node:net socket per connection (the memory floor)
 // Prints "PORT <n>". On stdin, "mem" prints "RSS <bytes>" after a full GC.
 import { createRequire } from 'node:module';
 
@@ -28,6 +29,21 @@ if (kind === 'wasmws') {
     websocket: { perMessageDeflate: false, maxPayloadLength: 64 << 20, idleTimeout: 0, message(ws, message) { ws.send(message); } },
   });
   port = server.port;
+} else if (kind === 'net') {
+  // The floor for idle memory: a bare node:net socket that answered the handshake and holds on.
+  const { createServer } = await import('node:net');
+  const { createHash } = await import('node:crypto');
+  const server = createServer((socket) => {
+    socket.once('data', (head) => {
+      const key = /sec-websocket-key: *([^\r\n]+)/i.exec(head.toString('latin1'))?.[1] ?? '';
+      const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+      socket.on('data', () => {});
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  port = server.address().port;
 } else {
   throw new Error(`unknown server ${kind}`);
 }

@@ -1,9 +1,11 @@
 import { AlreadyClosedError } from '../errors';
+import { isPooledOutput, takeOutput, writePool } from '../frame/write-pool';
 import { defer } from './defer';
 
 /** The part of a socket the outbox writes to (node:net Socket and tls.TLSSocket fit). */
 export interface WritableSocket {
-  write(data: Uint8Array): boolean;
+  /** `callback` runs once the socket no longer needs `data`. */
+  write(data: Uint8Array, callback?: (error?: Error | null) => void): boolean;
   cork(): void;
   uncork(): void;
   readonly writableLength: number;
@@ -112,15 +114,19 @@ export class Outbox {
       }
     }
     if (frames.length === 1) {
-      this.socket.write(frames[0]);
+      this.write(frames[0]);
     } else if (frames.length > 1 && this.queuedBytes <= JOIN_MAX_BYTES) {
-      const joined = new Uint8Array(this.queuedBytes);
+      const joined = takeOutput(this.queuedBytes);
       let at = 0;
-      for (const frame of frames) { joined.set(frame, at); at += frame.length; }
-      this.socket.write(joined);
+      for (const frame of frames) {
+        joined.set(frame, at);
+        at += frame.length;
+        if (isPooledOutput(frame)) writePool.give(frame); // copied: the socket never sees it
+      }
+      this.write(joined);
     } else if (frames.length > 1) {
       this.socket.cork();
-      for (const frame of frames) this.socket.write(frame);
+      for (const frame of frames) this.write(frame);
       this.socket.uncork();
     }
     frames.length = 0; // the socket has taken every frame
@@ -138,6 +144,12 @@ export class Outbox {
     const waiters = this.waiters;
     this.waiters = null;
     for (const waiter of waiters ?? []) waiter.reject(error);
+  }
+
+  /** Writes one buffer; a pooled one goes back to the pool once the socket is done with it. */
+  private write(data: Uint8Array): void {
+    if (isPooledOutput(data)) this.socket.write(data, () => writePool.give(data));
+    else this.socket.write(data);
   }
 
   private schedule(): void {

@@ -18,7 +18,7 @@ export class Slab {
    * are unspecified); large requests get their own buffer.
    */
   take(byteLength: number): Uint8Array {
-    if (byteLength > this.slabBytes >>> 3) return allocForOverwrite(byteLength);
+    if (byteLength > this.maxRegionBytes) return allocForOverwrite(byteLength);
     if (this.used + byteLength > this.slabBytes) {
       this.slab = new Uint8Array(this.slabBytes);
       this.used = 0;
@@ -26,6 +26,11 @@ export class Slab {
     const region = this.slab.subarray(this.used, this.used + byteLength);
     this.used = (this.used + byteLength + 7) & ~7; // 8-byte aligned starts keep word masking aligned
     return region;
+  }
+
+  /** The largest region carved from the slab (an eighth of it). */
+  get maxRegionBytes(): number {
+    return this.slabBytes >>> 3;
   }
 
   /** A copy of `data` in a fresh region. */

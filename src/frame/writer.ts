@@ -5,6 +5,7 @@ import { Defaults } from '../protocol/limits';
 import { maskKeys } from './mask-keys';
 import type { Role } from './reader';
 import { sharedSlab } from './slab';
+import { takeOutput } from './write-pool';
 
 /** Options of a FrameWriter. */
 export interface FrameWriterOptions {
@@ -34,6 +35,7 @@ const encoder = new TextEncoder();
  *
  * The header is written in front of the payload (codec.writeHeader ends at the payload), a
  * client masks with a fresh key per frame, and a server sends large payloads without copying.
+ * A large masked frame is a buffer lent by writePool: whoever writes it gives it back.
  */
 export class FrameWriter {
   private readonly codec: FrameCodec;
@@ -102,7 +104,7 @@ export class FrameWriter {
       out.push(head, payload);
       return;
     }
-    const frame = sharedSlab.take(headerLength + payload.length);
+    const frame = takeOutput(headerLength + payload.length);
     this.codec.writeHeader(frame, headerLength, h);
     if (this.masked && this.codec.maskInto) {
       this.codec.maskInto(payload, 0, payload.length, frame, headerLength, h.maskKey, 0); // copy and mask in one go

@@ -10,7 +10,7 @@ export class Slab {
   private used = 0;
 
   constructor(private readonly slabBytes = 64 * 1024) {
-    this.slab = new Uint8Array(slabBytes);
+    this.slab = allocForOverwrite(slabBytes);
   }
 
   /**
@@ -20,7 +20,7 @@ export class Slab {
   take(byteLength: number): Uint8Array {
     if (byteLength > this.maxRegionBytes) return allocForOverwrite(byteLength);
     if (this.used + byteLength > this.slabBytes) {
-      this.slab = new Uint8Array(this.slabBytes);
+      this.slab = allocForOverwrite(this.slabBytes); // every region is overwritten by its taker
       this.used = 0;
     }
     const region = this.slab.subarray(this.used, this.used + byteLength);

@@ -130,7 +130,8 @@ function runHandler(handler: (conn: Conn) => void | Promise<void>, conn: Conn): 
     closeAfterHandlerFailure(conn);
     return;
   }
-  if (typeof (result as Promise<void> | undefined)?.then === 'function') (result as Promise<void>).then(undefined, () => closeAfterHandlerFailure(conn));
+  const running = result as Promise<void> | undefined;
+  if (typeof running?.then === 'function') running.then(undefined, () => closeAfterHandlerFailure(conn));
 }
 
 function closeAfterHandlerFailure(conn: Conn): void {

@@ -8,7 +8,7 @@ import { encodeClosePayload, parseClosePayload } from '../frame/close';
 import { Message, messageType } from '../frame/message';
 import { FrameReader, type FrameHandler, type Role } from '../frame/reader';
 import { FrameWriter } from '../frame/writer';
-import { resolveConnOptions, type ResolvedConnOptions } from '../options';
+import { resolveConnOptions, type ConnOptions, type ResolvedConnOptions } from '../options';
 import { CloseCode, MAX_CLOSE_REASON_BYTES } from '../protocol/close-code';
 import { MAX_CONTROL_PAYLOAD_BYTES } from '../protocol/limits';
 import { defer } from './defer';
@@ -19,7 +19,6 @@ import type { MessageReader } from './message-reader';
 import type { MessageWriter } from './message-writer';
 import { Outbox, type WritableSocket } from './outbox';
 import { Sender, type Sendable, type SenderHost, type SendOptions } from './sender';
-import type { ConnOptions } from '../options';
 import type { Conn } from './connection';
 
 /** How a connection ended. */

@@ -44,7 +44,11 @@ export class Outbox {
   private scheduled = false;
   private pongs: Uint8Array[] | null = null;
   private pongWaitsForDrain = false;
-  private waiters: { resolve: () => void; reject: (e: Error) => void }[] | null = null;
+  /**
+   * What every whenWritable() since the last settle waits on: one promise for all the sends
+   * of a turn, not one each (a pipelining peer makes dozens per turn).
+   */
+  private waiting: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | null = null;
   private waitingForDrain = false;
   private closedError: Error | null = null;
 
@@ -78,9 +82,15 @@ export class Outbox {
   whenWritable(): Promise<void> {
     if (this.closedError) return Promise.reject(this.closedError);
     if (!this.scheduled && this.frames.length === 0 && !this.socket.writableNeedDrain) return Promise.resolve();
-    const waiting = new Promise<void>((resolve, reject) => (this.waiters ??= []).push({ resolve, reject }));
+    let waiting = this.waiting;
+    if (waiting === null) {
+      let resolve!: () => void;
+      let reject!: (e: Error) => void;
+      const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+      waiting = this.waiting = { promise, resolve, reject };
+    }
     if (!this.scheduled) this.settleWaiters(); // nothing queued: only the drain is awaited
-    return waiting;
+    return waiting.promise;
   }
 
   /** Bytes queued here plus bytes the socket has not yet written. */
@@ -141,9 +151,9 @@ export class Outbox {
     this.frames.length = 0;
     this.queuedBytes = 0;
     this.pongs = null;
-    const waiters = this.waiters;
-    this.waiters = null;
-    for (const waiter of waiters ?? []) waiter.reject(error);
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.reject(error);
   }
 
   /** Writes one buffer; a pooled one goes back to the pool once the socket is done with it. */
@@ -160,11 +170,11 @@ export class Outbox {
   }
 
   private settleWaiters(): void {
-    const waiters = this.waiters;
-    if (waiters === null) return;
+    const waiting = this.waiting;
+    if (waiting === null) return;
     if (!this.socket.writableNeedDrain) {
-      this.waiters = null;
-      for (const waiter of waiters) waiter.resolve();
+      this.waiting = null;
+      waiting.resolve();
       return;
     }
     if (this.waitingForDrain) return;

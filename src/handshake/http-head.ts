@@ -43,7 +43,7 @@ export class HttpHeadParser {
       return undefined;
     }
     if (end > this.maxBytes) throw new HandshakeError(`${this.kind} head larger than ${this.maxBytes} bytes`, 431);
-    const text = latin1.decode(joined.subarray(0, end));
+    const text = latin1(joined, end);
     const rest = joined.subarray(end + CRLFCRLF.length);
     const lineEnd = text.indexOf('\r\n');
     const headerText = lineEnd < 0 ? '' : text.slice(lineEnd + 2);
@@ -51,7 +51,15 @@ export class HttpHeadParser {
   }
 }
 
-const latin1 = new TextDecoder('latin1');
+/**
+ * bytes[0, end) as a latin1 string. TextDecoder('latin1') is windows-1252 and goes through
+ * ICU; a head is at most a few KiB, so building the string in slices is simpler and cheap.
+ */
+function latin1(bytes: Uint8Array, end: number): string {
+  let text = '';
+  for (let at = 0; at < end; at += 4096) text += String.fromCharCode.apply(null, bytes.subarray(at, Math.min(end, at + 4096)) as unknown as number[]);
+  return text;
+}
 
 function parseStartLine(first: string, kind: 'request' | 'response'): [string, string, string] {
   if (kind === 'request') {

@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { connect } from 'node:net';
 import { dial, prepare, serve, Upgrader, WebSocket } from 'wasmws';
 import { selectCodec } from 'wasmws/codec';
 
@@ -105,6 +106,18 @@ if (mode === 'server') {
   const server = await serve({ port: 0, codec, maxMessageBytes: 64 << 20 }, echo);
   await clientChecks(`ws://127.0.0.1:${server.address().port}/`, codec);
   await server.close({ timeoutMs: 500 });
+  // Header bytes read as ISO-8859-1 in every runtime (outside Node, TextDecoder's 'latin1'
+  // is windows-1252, which would turn 0x80 into '€').
+  let obsText;
+  const headers = await serve({ port: 0, codec }, (conn) => { obsText = conn.request.headers['x-obs']; void conn.close(); });
+  const raw = connect(headers.address().port, '127.0.0.1');
+  raw.on('error', () => {});
+  raw.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+    + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Obs: \x80\xe9\r\n\r\n', 'latin1'));
+  for (let i = 0; i < 200 && obsText === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+  check(obsText === '\u0080\u00e9', `header bytes 80 e9 read as ${JSON.stringify(obsText)}`);
+  raw.destroy();
+  await headers.close({ timeoutMs: 500 });
   // Upgrader on this runtime's node:http.
   const upgrader = new Upgrader({ codec, maxMessageBytes: 64 << 20 });
   const http = createServer((_req, res) => res.end('plain'));

@@ -18,7 +18,10 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split('
 const wanted = (part) => !only || only.includes(part);
 // --servers=<substring> keeps the servers whose name contains it (plus the ws + bufferutil baseline).
 const serverFilter = process.argv.find((a) => a.startsWith('--servers='))?.slice(10);
-const SECONDS = quick ? 1 : 3;
+const SECONDS = quick ? 1 : 2;
+// Each (shape, size) is measured in ROUNDS rounds, the servers interleaved within a round,
+// and the median kept: one 3-second sample on this shared machine moved by ±30%.
+const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? (quick ? 1 : 3));
 const TICK_MS = 1000 / 100; // CLK_TCK
 
 const SERVERS = [
@@ -140,19 +143,35 @@ async function handshakeRate(server) {
 const machine = `${os.cpus()[0]?.model} × ${os.cpus().length}, Node ${process.version}, Linux ${os.release()}`;
 console.log(`wasmws end-to-end bench — ${machine} — ${new Date().toISOString().slice(0, 10)}`);
 const results = [];
+const median = (samples) => [...samples].sort((x, y) => x.serverCpuUsPerMessage - y.serverCpuUsPerMessage)[samples.length >> 1];
 for (const shape of ['pipelined', 'reqres'].filter(wanted)) {
   for (const [label, size] of SIZES) {
-    for (const server of SERVERS.filter((s) => !s.memoryOnly && (!serverFilter || s.name.includes(serverFilter) || s.name === 'ws + bufferutil'))) {
-      const r = await measure(server, shape, size);
-      results.push({ shape, size: label, server: server.name, ...r });
-      process.stderr.write(`  ${shape} ${label} ${server.name}: ${r.serverCpuUsPerMessage.toFixed(2)} µs/msg\n`);
+    const servers = SERVERS.filter((s) => !s.memoryOnly && (!serverFilter || s.name.includes(serverFilter) || s.name === 'ws + bufferutil'));
+    const samples = new Map(servers.map((server) => [server, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const server of servers) {
+        const r = await measure(server, shape, size);
+        samples.get(server).push(r);
+        process.stderr.write(`  ${shape} ${label} ${server.name} (round ${round + 1}): ${r.serverCpuUsPerMessage.toFixed(2)} µs/msg\n`);
+      }
+    }
+    for (const server of servers) {
+      const all = samples.get(server);
+      results.push({ shape, size: label, server: server.name, ...median(all), samplesCpuUsPerMessage: all.map((r) => r.serverCpuUsPerMessage) });
     }
   }
 }
 const clients = [];
+const middle = (values) => [...values].sort((x, y) => x - y)[values.length >> 1];
 for (const [label, size] of wanted('client') ? [['32 B', 32], ['64 KiB', 65536]] : []) {
-  const ws = await clientCpu('reqres', size);
-  const ours = await clientCpu('reqres-wasmws', size);
+  const wsSamples = [];
+  const ourSamples = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    wsSamples.push(await clientCpu('reqres', size));
+    ourSamples.push(await clientCpu('reqres-wasmws', size));
+  }
+  const ws = middle(wsSamples);
+  const ours = middle(ourSamples);
   clients.push({ size: label, 'ws client CPU µs/msg': ws.toFixed(2), 'wasmws client CPU µs/msg': ours.toFixed(2), 'wasmws vs ws': (ours / ws).toFixed(2) + '×' });
 }
 const steady = [];
@@ -169,7 +188,7 @@ for (const server of SERVERS.filter((s) => wanted('memory') && ['wasmws auto', '
 
 const baseline = (shape, size) => results.find((r) => r.shape === shape && r.size === size && r.server === 'ws + bufferutil');
 for (const shape of ['pipelined', 'reqres'].filter(wanted)) {
-  console.log(`\n${shape === 'pipelined' ? 'pipelined (16 frames per TCP write)' : 'request/response (ws client, 16 in flight)'}: server CPU µs per message (ratio to ws + bufferutil), messages/s, p50/p99 ms`);
+  console.log(`\n${shape === 'pipelined' ? 'pipelined (16 frames per TCP write)' : 'request/response (ws client, 16 in flight)'}: server CPU µs per message, median of ${ROUNDS} (ratio to ws + bufferutil's median), messages/s, p50/p99 ms`);
   console.table(results.filter((r) => r.shape === shape).map((r) => ({
     size: r.size, server: r.server,
     'CPU µs/msg': r.serverCpuUsPerMessage.toFixed(2),

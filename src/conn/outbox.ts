@@ -37,8 +37,8 @@ function flushDirty(): void {
  * backpressure.
  */
 export class Outbox {
-  // One array reused for every flush; the pong and waiter lists are made on first use, so
-  // an idle connection holds as little as possible.
+  // One array reused for every flush; the pong list and the writability promise are made
+  // on first use, so an idle connection holds as little as possible.
   private readonly frames: Uint8Array[] = [];
   private queuedBytes = 0;
   private scheduled = false;

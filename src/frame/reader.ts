@@ -170,7 +170,8 @@ export class FrameReader {
 
   /** Keeps the state only while a frame or message is in progress, and gives the shared one back. */
   private saveState(state: Float64Array): void {
-    if (state[ST_REMAINING] !== 0 || state[ST_MESSAGE_OPCODE] !== 0) (this.midMessage ??= new Float64Array(SCAN_STATE_FIELDS)).set(state);
+    const inProgress = state[ST_REMAINING] !== 0 || state[ST_MESSAGE_OPCODE] !== 0;
+    if (inProgress) (this.midMessage ??= new Float64Array(SCAN_STATE_FIELDS)).set(state);
     else this.midMessage = null;
     idleState = state;
   }

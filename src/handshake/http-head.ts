@@ -46,18 +46,22 @@ export class HttpHeadParser {
     const text = latin1(joined, end);
     const rest = joined.subarray(end + CRLFCRLF.length);
     const lineEnd = text.indexOf('\r\n');
+    const startLine = parseStartLine(lineEnd < 0 ? text : text.slice(0, lineEnd), this.kind);
     const headerText = lineEnd < 0 ? '' : text.slice(lineEnd + 2);
-    return { startLine: parseStartLine(lineEnd < 0 ? text : text.slice(0, lineEnd), this.kind), headers: parseHeaderLines(headerText), headerText, rest };
+    return { startLine, headers: parseHeaderLines(headerText), headerText, rest };
   }
 }
 
 /**
- * bytes[0, end) as a latin1 string. TextDecoder('latin1') is windows-1252 and goes through
- * ICU; a head is at most a few KiB, so building the string in slices is simpler and cheap.
+ * bytes[0, end) as ISO-8859-1, one character per byte. TextDecoder('latin1') would not do:
+ * outside Node it is windows-1252 (0x80 becomes '€'). A head is a few KiB at most.
  */
 function latin1(bytes: Uint8Array, end: number): string {
   let text = '';
-  for (let at = 0; at < end; at += 4096) text += String.fromCharCode.apply(null, bytes.subarray(at, Math.min(end, at + 4096)) as unknown as number[]);
+  for (let at = 0; at < end; at += 4096) {
+    const slice = bytes.subarray(at, Math.min(end, at + 4096));
+    text += String.fromCharCode.apply(null, slice as unknown as number[]);
+  }
   return text;
 }
 

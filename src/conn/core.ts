@@ -175,7 +175,9 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
     if (init.head && init.head.length > 0) this.onData(init.head);
-    socket.resume(); // the client handshake leaves the socket paused after the 101
+    // The client handshake leaves the socket paused after the 101; the head may have filled
+    // the read buffer already, and then it stays paused.
+    if (this.readPausedBy === 0) socket.resume();
   }
 
   // ── the Conn's operations ─────────────────────────────────────────────────────────

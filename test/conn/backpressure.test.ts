@@ -1,12 +1,34 @@
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { OP_BINARY } from '../../src/codec/constants';
 import { dial } from '../../src/client';
 import type { Conn } from '../../src/conn/connection';
+import { acceptKeyFor } from '../../src/handshake/accept-key';
 import { serve } from '../../src/server';
+import { serverFrame } from '../helpers/frames';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('bounded memory', () => {
+  it('a client whose first read already fills its read buffer stays paused until the application reads', async () => {
+    const frames = [serverFrame(OP_BINARY, new Uint8Array(100).fill(1)), serverFrame(OP_BINARY, new Uint8Array(100).fill(2))];
+    // The 101 and both messages in one write, so they reach the client in its first read.
+    const server = createServer((socket) => socket.once('data', (request) => {
+      const key = /sec-websocket-key:\s*(\S+)/i.exec(request.toString())![1];
+      const head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKeyFor(key)}\r\n\r\n`;
+      socket.write(Buffer.concat([Buffer.from(head), ...frames]));
+    }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const conn = await dial(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`, { maxReadBufferBytes: 50, compression: false });
+    const socket = (conn as unknown as { core: { socket: Socket } }).core.socket;
+    expect(socket.isPaused()).toBe(true);
+    expect((await conn.read()).data[0]).toBe(1);
+    expect((await conn.read()).data[0]).toBe(2);
+    expect(socket.isPaused()).toBe(false);
+    conn.terminate();
+    server.close();
+  });
+
   it('send() stops resolving when the peer stops reading, and everything arrives once it reads', async () => {
     let serverConn!: Conn;
     // Uncompressed, so that 64 KiB of ones are 64 KiB on the wire.

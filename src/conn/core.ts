@@ -4,12 +4,12 @@ import { selectCodec } from '../codec/select';
 import { AlreadyClosedError, CloseError, ProtocolError, TimeoutError, WebSocketError } from '../errors';
 import type { PerMessageDeflate } from '../extensions/permessage-deflate';
 import type { MessageSink } from '../frame/assembler';
-import { encodeClosePayload, parseClosePayload } from '../frame/close';
+import { encodeClosePayload, fitCloseReason, parseClosePayload } from '../frame/close';
 import { Message, messageType } from '../frame/message';
 import { FrameReader, type FrameHandler, type Role } from '../frame/reader';
 import { FrameWriter } from '../frame/writer';
 import { resolveConnOptions, type ConnOptions, type ResolvedConnOptions } from '../options';
-import { CloseCode, MAX_CLOSE_REASON_BYTES } from '../protocol/close-code';
+import { CloseCode } from '../protocol/close-code';
 import { MAX_CONTROL_PAYLOAD_BYTES } from '../protocol/limits';
 import { defer } from './defer';
 import { Inbox, type FlowControl } from './inbox';
@@ -80,26 +80,10 @@ function onSocketClose(this: CoreSocket): void {
   this[kCore].finish();
 }
 
-/** The iteration of `for await`: ends quietly on an ordinary clean close, throws otherwise. */
-function endsIteration(error: Error): boolean {
-  return error instanceof CloseError && error.wasClean && (error.closeCode === CloseCode.Normal
-    || error.closeCode === CloseCode.GoingAway || error.closeCode === CloseCode.NoStatus);
-}
-
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** Cuts a reason to at most 123 UTF-8 bytes without splitting a character. */
-function fitReason(reason: string): string {
-  let bytes = encoder.encode(reason);
-  while (bytes.length > MAX_CLOSE_REASON_BYTES) {
-    reason = reason.slice(0, -1);
-    bytes = encoder.encode(reason);
-  }
-  return reason;
 }
 
 /**
@@ -155,7 +139,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
       maxMessageBytes: this.options.maxMessageBytes, maxFragments: this.options.maxFragments,
     }, this);
     this.writer = new FrameWriter({ role: this.role, codec: this.codec, maxFrameBytes: this.options.maxFrameBytes });
-    this.inbox = new Inbox(this.options.maxReadBufferBytes, this, endsIteration);
+    this.inbox = new Inbox(this.options.maxReadBufferBytes, this);
     this.outbox = new Outbox(this.socket);
     this.sender = new Sender(this.writer, this.outbox, this.deflate, this.options, this);
     this.inflater = this.deflate && new InflatePipeline(
@@ -384,7 +368,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   private failNow(code: number, reason: string, error: Error): void {
     this.inbox.fail(new CloseError(code, reason, false, { cause: error }));
     if (this.state === 'closed') return;
-    if (!this.closeSent) this.startClosing(encodeClosePayload(code, fitReason(reason)));
+    if (!this.closeSent) this.startClosing(encodeClosePayload(code, fitCloseReason(reason)));
     // Nothing more will be read, so no close frame will be waited for: end the TCP side now.
     this.outbox.flush();
     if (this.role === 'server') this.socket.end();

@@ -1,5 +1,7 @@
+import { CloseError } from '../errors';
 import type { MessageSink } from '../frame/assembler';
 import { Message, type MessageType } from '../frame/message';
+import { CloseCode } from '../protocol/close-code';
 import { MessageReader } from './message-reader';
 
 /**
@@ -23,6 +25,12 @@ type Waiter =
 /** The end of iteration: the close was clean and ordinary (1000, 1001, 1005). */
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
+/** `for await` ends quietly on an ordinary clean close, and throws on any other. */
+function endsIteration(error: Error): boolean {
+  return error instanceof CloseError && error.wasClean && (error.closeCode === CloseCode.Normal
+    || error.closeCode === CloseCode.GoingAway || error.closeCode === CloseCode.NoStatus);
+}
+
 /**
  * Received messages on their way to the application, in arrival order: complete messages
  * wait in a queue, callers of read()/nextReader() wait in another, and each arrival meets the
@@ -40,12 +48,7 @@ export class Inbox implements AsyncIterator<Message> {
   private streaming: MessageReader | null = null;
   private roomWaiters: (() => void)[] | null = null;
 
-  /** `endsIteration` tells the error that ends `next()` quietly from one that rejects it. */
-  constructor(
-    private readonly maxBytes: number,
-    private readonly flow: FlowControl,
-    private readonly endsIteration: (error: Error) => boolean,
-  ) {}
+  constructor(private readonly maxBytes: number, private readonly flow: FlowControl) {}
 
   /** The next complete message. */
   read(): Promise<Message> {
@@ -69,7 +72,7 @@ export class Inbox implements AsyncIterator<Message> {
       this.release(message.data.length);
       return Promise.resolve({ done: false, value: message });
     }
-    if (this.failure) return this.endsIteration(this.failure) ? Promise.resolve(DONE) : Promise.reject(this.failure);
+    if (this.failure) return endsIteration(this.failure) ? Promise.resolve(DONE) : Promise.reject(this.failure);
     return new Promise((resolve, reject) => this.wait({ kind: 'next', resolve, reject }));
   }
 
@@ -125,7 +128,7 @@ export class Inbox implements AsyncIterator<Message> {
     this.streaming?.abort(error);
     this.streaming = null;
     for (let waiter = this.nextWaiter(); waiter !== null; waiter = this.nextWaiter()) {
-      if (waiter.kind === 'next' && this.endsIteration(error)) waiter.resolve(DONE);
+      if (waiter.kind === 'next' && endsIteration(error)) waiter.resolve(DONE);
       else waiter.reject(error);
     }
     this.wakeRoomWaiters();

@@ -52,3 +52,13 @@ export function encodeClosePayload(code: number | undefined, reason = ''): Uint8
   return payload;
 }
 
+
+/** Cuts a reason to at most 123 UTF-8 bytes without splitting a character (for failures we report). */
+export function fitCloseReason(reason: string): string {
+  let bytes = encoder.encode(reason);
+  while (bytes.length > MAX_CLOSE_REASON_BYTES) {
+    reason = reason.slice(0, -1);
+    bytes = encoder.encode(reason);
+  }
+  return reason;
+}

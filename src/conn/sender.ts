@@ -1,6 +1,6 @@
-import { OP_BINARY, OP_TEXT } from '../codec/constants';
 import { AlreadyClosedError, WebSocketError } from '../errors';
 import type { PerMessageDeflate } from '../extensions/permessage-deflate';
+import { outgoingMessage } from '../frame/outgoing';
 import { PreparedMessage } from '../frame/prepared';
 import type { FrameWriter } from '../frame/writer';
 import type { BufferFullPolicy } from '../options';
@@ -25,16 +25,10 @@ export interface SenderHost {
   fail(code: number, reason: string, error: Error): void;
 }
 
-const encoder = new TextEncoder();
-
-/** A message to send as opcode + bytes. Strings are text unless `binary`; bytes binary unless `binary: false`. */
+/** A message to send as opcode + bytes (see outgoingMessage). */
 function outgoing(data: Sendable, options: SendOptions): { opcode: number; payload: Uint8Array } {
   if (data instanceof PreparedMessage) return { opcode: data.opcode, payload: data.payload };
-  if (typeof data === 'string') return { opcode: options.binary ? OP_BINARY : OP_TEXT, payload: encoder.encode(data) };
-  const payload = data instanceof Uint8Array ? data
-    : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-      : new Uint8Array(data);
-  return { opcode: options.binary === false ? OP_TEXT : OP_BINARY, payload };
+  return outgoingMessage(data, options.binary);
 }
 
 /**

@@ -1,7 +1,5 @@
-import { OP_BINARY, OP_TEXT } from '../codec/constants';
+import { outgoingMessage } from './outgoing';
 import type { FrameWriter } from './writer';
-
-const encoder = new TextEncoder();
 
 /**
  * A message encoded once and sent to many connections (gorilla's PreparedMessage).
@@ -19,13 +17,9 @@ export class PreparedMessage {
   private readonly compressed = new Map<string, Promise<Uint8Array>>();
 
   constructor(data: string | Uint8Array | ArrayBuffer, options: { binary?: boolean } = {}) {
-    if (typeof data === 'string') {
-      this.payload = encoder.encode(data);
-      this.opcode = options.binary ? OP_BINARY : OP_TEXT;
-    } else {
-      this.payload = data instanceof Uint8Array ? data : new Uint8Array(data);
-      this.opcode = options.binary === false ? OP_TEXT : OP_BINARY;
-    }
+    const message = outgoingMessage(data, options.binary);
+    this.opcode = message.opcode;
+    this.payload = message.payload;
   }
 
   /**

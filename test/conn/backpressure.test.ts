@@ -9,6 +9,9 @@ import { serverFrame } from '../helpers/frames';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A connection's internals, for tests that must see or stall them. */
+const internals = (conn: Conn) => (conn as unknown as { core: { socket: Socket; inbox: { queuedMessages: number } } }).core;
+
 describe('bounded memory', () => {
   it('a client whose first read already fills its read buffer stays paused until the application reads', async () => {
     const frames = [serverFrame(OP_BINARY, new Uint8Array(100).fill(1)), serverFrame(OP_BINARY, new Uint8Array(100).fill(2))];
@@ -20,7 +23,7 @@ describe('bounded memory', () => {
     }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const conn = await dial(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`, { maxReadBufferBytes: 50, compression: false });
-    const socket = (conn as unknown as { core: { socket: Socket } }).core.socket;
+    const socket = internals(conn).socket;
     expect(socket.isPaused()).toBe(true);
     expect((await conn.read()).data[0]).toBe(1);
     expect((await conn.read()).data[0]).toBe(2);
@@ -36,7 +39,7 @@ describe('bounded memory', () => {
     const conn = await dial(`ws://127.0.0.1:${server.address().port}/`);
     while (!serverConn) await sleep(5);
     // The client stops reading: pause its socket under the Conn.
-    (conn as unknown as { core: { socket: { pause(): void } } }).core.socket.pause();
+    internals(conn).socket.pause();
     const chunk = new Uint8Array(64 * 1024).fill(1);
     let sent = 0;
     let blocked = false;
@@ -52,7 +55,7 @@ describe('bounded memory', () => {
     expect(sent).toBeLessThan(2000);
     // What the server holds is bounded by the socket's high-water mark and the kernel buffers, not by the 128 MiB offered.
     expect(serverConn.bufferedAmount).toBeLessThan(32 * 1024 * 1024);
-    (conn as unknown as { core: { socket: { resume(): void } } }).core.socket.resume();
+    internals(conn).socket.resume();
     let received = 0;
     while (received < 2000) { await conn.read(); received++; }
     await sending;
@@ -78,7 +81,7 @@ describe('bounded memory', () => {
     })();
     await sleep(500);
     expect(sent).toBeLessThan(total); // the server stopped reading, so the client is held back
-    const inbox = (serverConn as unknown as { core: { inbox: { queuedMessages: number } } }).core.inbox;
+    const inbox = internals(serverConn).inbox;
     expect(inbox.queuedMessages * 64 * 1024).toBeLessThan(2 * 1024 * 1024);
     for (let i = 0; i < total; i++) {
       const m = await serverConn.read();
@@ -97,7 +100,7 @@ describe('bounded memory', () => {
     const zeros = new Uint8Array(1024 * 1024); // ~1 KiB compressed
     for (let i = 0; i < 200; i++) await conn.send(zeros); // 200 MiB inflated, ~200 KiB on the wire
     await sleep(300);
-    const inbox = (serverConn as unknown as { core: { inbox: { queuedMessages: number } } }).core.inbox;
+    const inbox = internals(serverConn).inbox;
     expect(inbox.queuedMessages).toBeLessThanOrEqual(2); // the 1 MiB limit, plus the message that crossed it
     for (let i = 0; i < 200; i++) expect((await serverConn.read()).data.length).toBe(1024 * 1024);
     await conn.close();
@@ -118,7 +121,7 @@ describe('bounded memory', () => {
       }
     })();
     await sleep(800);
-    const inbox = (serverConn as unknown as { core: { inbox: { queuedMessages: number } } }).core.inbox;
+    const inbox = internals(serverConn).inbox;
     // 256 KiB of unread messages at most, plus what crossed the limit: never the 64 MiB offered.
     expect(inbox.queuedMessages).toBeLessThanOrEqual(8);
     for (let i = 0; i < 400; i++) expect((await serverConn.read()).data.length).toBe(i % 2 ? 64 * 1024 : 256 * 1024);

@@ -104,9 +104,20 @@ export class Conn implements AsyncIterable<Message> {
     return this.core.nextReader();
   }
 
-  /** Iterates messages; ends quietly on a normal close (1000, 1001, 1005), throws a CloseError otherwise. */
-  [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return this.core.inbox; // its next() is the iteration (see Inbox.next)
+  /**
+   * Iterates messages; ends quietly on a normal close (1000, 1001, 1005), throws a CloseError
+   * otherwise. The loop is only a reader (gorilla's rule): leaving it early (break, return,
+   * throw) neither closes the connection nor drops a message, and a later loop or read()
+   * goes on with the next message. Close the connection yourself, or let serve() do it when
+   * an async handler returns.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
+    const inbox = this.core.inbox;
+    return {
+      next: () => inbox.next(), // the iteration itself (see Inbox.next)
+      return: (value?: unknown) => Promise.resolve({ done: true, value }),
+      [Symbol.asyncIterator]() { return this; },
+    };
   }
 
   // ── writing ───────────────────────────────────────────────────────────────────────

@@ -46,6 +46,7 @@ export interface ConnSocket extends WritableSocket {
   readonly destroyed: boolean;
   /** The peer's FIN was read (node:net); checked when a Conn is made on a socket. */
   readonly readableEnded?: boolean;
+  /** False once our side of the socket has ended; checked when a Conn is made on it. */
   readonly writable?: boolean;
 }
 

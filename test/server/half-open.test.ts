@@ -3,7 +3,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CloseInfo, Conn } from '../../src/conn/connection';
-import { Upgrader } from '../../src/server';
+import { serve, Upgrader } from '../../src/server';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const REQUEST = (port: number, extra = '') => `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`;
@@ -85,5 +85,20 @@ describe.each([['off', ''], ['on', DEFLATE]])('Upgrader on node:http, permessage
     await client(port, extra);
     for (let i = 0; i < 100 && conn === null; i++) await sleep(10);
     expect(await settledWithin(conn!, 2000)).toMatchObject({ code: 1006, wasClean: false });
+  });
+});
+
+describe('serve()', () => {
+  it('closes the connection (1006) when the peer sends FIN without a close frame', async () => {
+    let conn: Conn | null = null;
+    const server = await serve({ port: 0, pingIntervalMs: 0 }, (c) => { conn = c; });
+    const socket = await client(server.address().port);
+    for (let i = 0; i < 200 && conn === null; i++) await sleep(5);
+    const ended = new Promise<void>((r) => socket.once('end', r));
+    socket.resume();
+    socket.end();
+    expect(await settledWithin(conn!, 2000)).toEqual({ code: 1006, reason: '', wasClean: false });
+    await ended;
+    await server.close({ timeoutMs: 100 });
   });
 });

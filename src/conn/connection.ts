@@ -73,7 +73,11 @@ export class Conn implements AsyncIterable<Message> {
     return this.core.closed;
   }
 
-  /** Called with each ping's payload (the pong is sent automatically). */
+  /**
+   * Called with each ping's payload (the pong is sent automatically, before the call). A
+   * listener that throws or rejects fails the connection with 1011, its error the `cause`
+   * of the CloseError that reads then get.
+   */
   get onPing(): ((payload: Uint8Array) => void) | undefined {
     return this.core.onPing;
   }
@@ -81,7 +85,7 @@ export class Conn implements AsyncIterable<Message> {
     this.core.onPing = listener;
   }
 
-  /** Called with each pong's payload. */
+  /** Called with each pong's payload. Throwing or rejecting fails the connection, as for onPing. */
   get onPong(): ((payload: Uint8Array) => void) | undefined {
     return this.core.onPong;
   }
@@ -136,7 +140,12 @@ export class Conn implements AsyncIterable<Message> {
     return this.core.nextWriter(type);
   }
 
-  /** Sends a ping; resolves with the round-trip time in ms when its pong arrives. */
+  /**
+   * Sends a ping; resolves with the round-trip time in ms when its pong arrives. Rejects with
+   * a TimeoutError when none came within pongTimeoutMs (the connection stays open), with
+   * WS_ERR_TOO_MANY_PINGS (and sends nothing) while MAX_PENDING_PINGS are waiting, and with
+   * the CloseError when the connection closes first.
+   */
   ping(data: Uint8Array | string = new Uint8Array(0)): Promise<number> {
     return this.core.ping(data);
   }

@@ -155,8 +155,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
     socket.on('end', onSocketEnd);
-    // A socket may be dead already (the client hung up while the application awaited
-    // something before upgrade()): its 'end' or 'close' came before these listeners.
+    // Dead already (the client hung up while upgrade() awaited): 'end'/'close' came before us.
     if (socket.destroyed) defer(() => this.finish());
     else if (socket.readableEnded || socket.writable === false) defer(() => this.onPeerEnd());
     if (init.head && init.head.length > 0) this.onData(init.head);
@@ -307,9 +306,8 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   }
 
   /**
-   * The peer's FIN. A TCP close without a close frame is an abnormal closure (1006, RFC 6455
-   * §7.1.5); after the close handshake it is the expected end. Either way our half ends too:
-   * node:http sockets are allowHalfOpen, and would otherwise stay open for good.
+   * The peer's FIN: without a close frame, an abnormal closure (1006, RFC 6455 §7.1.5). Our
+   * half ends too: node:http sockets are allowHalfOpen, and would otherwise stay open for good.
    */
   onPeerEnd(): void {
     this.reader.halt();
@@ -357,10 +355,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     this.outbox.enqueue(frames);
   }
 
-  /**
-   * A listener that throws (or rejects) fails the connection with 1011, its error the cause
-   * of the CloseError that reads get (as gorilla's ping handler error ends its read loop).
-   */
+  /** onPing/onPong threw or rejected: 1011, the error the cause (gorilla's ping handler rule). */
   private listenerFailed(name: string, error: Error): void {
     this.fail(CloseCode.InternalError, `${name} failed`, error);
   }

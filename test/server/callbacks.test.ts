@@ -113,8 +113,10 @@ describe('serve(): a handler that fails', () => {
   ])('closes with 1011 and hands the error to onHandlerError when the handler %s', async (_how, handler) => {
     const reported: [unknown, Conn][] = [];
     server = await serve({ port: 0, onHandlerError: (e, c) => reported.push([e, c]) }, handler);
-    const conn = await dial(`ws://127.0.0.1:${server.address().port}/`);
-    expect(await conn.closed).toMatchObject({ code: 1011, reason: 'handler failed', wasClean: true });
+    expect(await escapedFrom(async () => {
+      const conn = await dial(`ws://127.0.0.1:${server!.address().port}/`);
+      expect(await conn.closed).toMatchObject({ code: 1011, reason: 'handler failed', wasClean: true });
+    })).toEqual([]);
     expect(reported).toHaveLength(1);
     expect(reported[0][0]).toBe(boom);
     expect(reported[0][1].role).toBe('server');

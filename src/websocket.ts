@@ -65,6 +65,8 @@ export class WebSocket extends EventTarget {
   private conn: Conn | null = null;
   private binary: BinaryType = typeof Blob === 'function' ? 'blob' : 'arraybuffer';
   private negotiated = { protocol: '', extensions: '' };
+  /** permessage-deflate was agreed: binary sends are copied (see snapshot). */
+  private compresses = false;
   private readonly abort = new AbortController();
   private readonly handlers = new Map<EventKind, HandlerSlot>();
   /** Bytes send() discarded because the connection was closing: the standard keeps counting them. */
@@ -141,8 +143,8 @@ export class WebSocket extends EventTarget {
       this.droppedBytes += byteSize(message);
       return;
     }
-    if (isBlob(message) || this.inOrder !== null) this.sendInOrder(conn, message);
-    else this.transmit(conn, message);
+    if (isBlob(message) || this.inOrder !== null) this.sendInOrder(conn, this.snapshot(message));
+    else this.transmit(conn, this.snapshot(message));
   }
 
   /**
@@ -186,6 +188,16 @@ export class WebSocket extends EventTarget {
       this.handlers.set(type, created);
       this.addEventListener(type, created.listener);
     }
+  }
+
+  /**
+   * The standard sends the bytes as they were at send(); a compressed message is read later,
+   * when its turn to be deflated comes, so its bytes are copied first (the copy costs less
+   * than the deflate). Uncompressed bytes are masked into the client's own buffer at once.
+   */
+  private snapshot(data: WebSocketData): WebSocketData {
+    if (!this.compresses || typeof data === 'string' || isBlob(data)) return data;
+    return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice() : data.slice(0);
   }
 
   private startClosing(conn: Conn, code: number | null, reason: string): void {
@@ -260,6 +272,7 @@ export class WebSocket extends EventTarget {
       conn.terminate();
     } else {
       this.negotiated = { protocol: conn.subprotocol, extensions: conn.extensions };
+      this.compresses = /permessage-deflate/i.test(conn.extensions);
       this.state = OPEN;
       this.dispatchEvent(new Event('open'));
       await this.pump(conn);

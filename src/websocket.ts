@@ -144,7 +144,7 @@ export class WebSocket extends EventTarget {
       return;
     }
     if (isBlob(message) || this.inOrder !== null) this.sendInOrder(conn, this.snapshot(message));
-    else this.transmit(conn, this.snapshot(message));
+    else this.transmit(conn, this.snapshot(message as Exclude<WebSocketData, Blob>));
   }
 
   /**
@@ -195,9 +195,10 @@ export class WebSocket extends EventTarget {
    * when its turn to be deflated comes, so its bytes are copied first (the copy costs less
    * than the deflate). Uncompressed bytes are masked into the client's own buffer at once.
    */
-  private snapshot(data: WebSocketData): WebSocketData {
+  private snapshot<D extends WebSocketData>(data: D): D {
     if (!this.compresses || typeof data === 'string' || isBlob(data)) return data;
-    return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice() : data.slice(0);
+    const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice() : (data as ArrayBuffer).slice(0);
+    return bytes as D;
   }
 
   private startClosing(conn: Conn, code: number | null, reason: string): void {

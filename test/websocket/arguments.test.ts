@@ -121,7 +121,7 @@ describe.each([true, false])('WebSocket (WHATWG) on a live connection, compressi
     expect([message.data, message.origin]).toEqual(['x', new URL(url).origin]);
     ws.close(4001, 'r');
     const close = await next<WebSocketCloseEvent>(ws, 'close');
-    const runtimeClose = (globalThis as { CloseEvent?: typeof Event }).CloseEvent;
+    const runtimeClose = (globalThis as unknown as { CloseEvent?: typeof Event }).CloseEvent;
     if (runtimeClose) expect(close).toBeInstanceOf(runtimeClose);
     expect(close).toBeInstanceOf(WebSocketCloseEvent);
     expect(close).toBeInstanceOf(Event);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { serverFrame } from '../helpers/frames';
 import type { RawPeer } from '../helpers/raw-peer';
-import { WebSocket, type WebSocketCloseEvent, type WebSocketMessageEvent } from '../../src/websocket';
+import { WebSocket, type WebSocketCloseEvent } from '../../src/websocket';
 import { rawWsServer, type RawWsServer } from './raw-server';
 
 // The WHATWG WebSocket against a raw peer that writes exact frames: the standard's rules for
@@ -36,7 +36,8 @@ async function echoClose(peer: RawPeer): Promise<[number, string] | undefined> {
   await peer.waitFrames(1);
   for (let i = 0; i < 100 && !peer.closeFrame() && !peer.ended; i++) await peer.waitFrames(peer.frames.length + 1);
   const close = peer.frames.find((f) => f.opcode === OP_CLOSE);
-  peer.socket.end(close ? serverFrame(OP_CLOSE, close.payload) : undefined);
+  if (close) peer.socket.end(serverFrame(OP_CLOSE, close.payload));
+  else peer.socket.end();
   return peer.closeFrame();
 }
 

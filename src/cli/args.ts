@@ -43,6 +43,9 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec = {}): Args {
     const inline = match?.[3];
     if (name !== undefined && booleans.includes(name) && inline === undefined) { add(name, 'true'); continue; }
     if (name?.startsWith('no-') && booleans.includes(name.slice(3)) && inline === undefined) { add(name.slice(3), 'false'); continue; }
+    if (name !== undefined && (booleans.includes(name) || (name.startsWith('no-') && booleans.includes(name.slice(3))))) {
+      throw new UsageError(`${arg.split('=')[0]} takes no value`);
+    }
     if (name === undefined || !values.includes(name)) throw new UsageError(`unknown flag ${arg.split('=')[0]}`);
     const value = inline ?? argv[++i];
     if (value === undefined) throw new UsageError(`${arg} needs a value`);

@@ -2,8 +2,11 @@
 
 /** What a close event carries (the HTML standard's CloseEventInit). */
 export interface WebSocketCloseEventInit {
+  /** The close code (default 0). */
   code?: number;
+  /** The close reason (default ''). */
   reason?: string;
+  /** Whether the close handshake completed (default false). */
   wasClean?: boolean;
 }
 

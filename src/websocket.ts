@@ -110,8 +110,8 @@ export class WebSocket extends EventTarget {
   }
 
   /**
-   * Bytes queued by send() and not yet written, plus bytes send() discarded once closing
-   * (the standard keeps counting them; the value never drops back at close).
+   * Bytes queued by send() and not yet written (Blobs from the call on, before they are
+   * read), plus bytes send() discarded once closing: the standard keeps counting those.
    */
   get bufferedAmount(): number {
     return (this.conn?.bufferedAmount ?? 0) + this.inOrderBytes + this.droppedBytes;

@@ -123,4 +123,10 @@ describe('wasmws chat flags', () => {
     chat.child.kill('SIGTERM');
     expect(await chat.exited).toBe(0);
   });
+
+  it('--redis naming a Redis that does not answer: says it is waiting instead of sitting silent', async () => {
+    const chat = runCli(['chat', '--port', '0', '--redis', `redis://127.0.0.1:${await freePort()}`]);
+    await chat.waitFor(/chat: waiting for Redis at redis:\/\/127\.0\.0\.1:\d+ \(is it running\?\)/);
+    expect(chat.stdout()).toBe('');
+  }, 10_000);
 });

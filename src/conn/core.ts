@@ -143,12 +143,8 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     this.outbox = new Outbox(this.socket);
     this.sender = new Sender(this.writer, this.outbox, this.deflate, this.options, this);
     this.inflater = this.deflate && new InflatePipeline(
-      this.deflate, this.codec,
-      { maxMessageBytes: this.options.maxMessageBytes, maxPendingBytes: this.options.maxReadBufferBytes },
-      (message) => this.inbox.deliver(message),
-      () => this.inbox.whenRoom(),
+      this.deflate, this.codec, this.options.maxMessageBytes, this.inbox,
       (error) => this.fail(error.closeCode, error.message, error),
-      this,
     );
     this.keepalive = needsKeepalive(this.options) ? new Keepalive(this.options, this) : undefined;
 
@@ -158,7 +154,9 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     socket.on('data', onSocketData);
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
-    if (init.head && init.head.length > 0) this.onData(init.head);
+    // Copied: the head may share its buffer with other bytes (a parser's join, a pool), and
+    // messages in it would be views of that buffer.
+    if (init.head && init.head.length > 0) this.onData(new Uint8Array(init.head));
     // The client handshake leaves the socket paused after the 101; the head may have filled
     // the read buffer already, and then it stays paused.
     if (this.readPausedBy === 0) socket.resume();
@@ -225,7 +223,8 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   // ── what the parts report (FrameHandler, KeepaliveActions, SenderHost, FlowControl) ──
 
   onMessage(opcode: number, data: Uint8Array, compressed: boolean): void {
-    if (this.inflater) this.inflater.push(opcode, data, compressed);
+    // A compressed message takes its place in the inbox now, and is filled once inflated.
+    if (compressed && this.inflater) this.inflater.push(opcode, data);
     else this.inbox.deliver(new Message(messageType(opcode), data));
   }
 
@@ -234,17 +233,19 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     return compressed ? undefined : this.inbox.startMessage(messageType(opcode));
   }
 
+  /** `payload` is the reader's own copy (its buffer holds nothing else): the user may keep it. */
   onControl(opcode: number, payload: Uint8Array): void {
     if (opcode === OP_PING) {
-      this.onPing?.(payload);
+      // The pong is framed first, so that a handler changing the payload cannot change it.
       if (!this.closeSent && this.state !== 'closed') {
         const frames: Uint8Array[] = [];
         this.writer.frame(OP_PONG, payload, true, false, frames);
         this.outbox.enqueuePong(frames[0]);
       }
+      if (this.onPing) this.callControlHandler(this.onPing, payload, 'onPing');
     } else if (opcode === OP_PONG) {
       this.settlePings(payload);
-      this.onPong?.(payload);
+      if (this.onPong) this.callControlHandler(this.onPong, payload, 'onPong');
     } else if (opcode === OP_CLOSE) {
       const parsed = parseClosePayload(payload, this.codec);
       if (parsed instanceof ProtocolError) this.fail(parsed.closeCode, parsed.message, parsed);
@@ -323,8 +324,9 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     const error = new CloseError(info.code, info.reason, info.wasClean, this.failure ? { cause: this.failure.error } : undefined);
     this.inbox.fail(error);
     this.outbox.close(error);
-    this.inflater?.close();
-    this.deflate?.close();
+    // Messages received before the close are still inflating: zlib is freed once they are in.
+    if (this.inflater) this.inflater.whenIdle(() => this.deflate!.close());
+    else this.deflate?.close();
     for (const ping of this.pings?.splice(0) ?? []) ping.reject(error);
     this.sender.abandon();
     this.closeInfo = info;
@@ -343,6 +345,15 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     const frames: Uint8Array[] = [];
     this.writer.frame(opcode, payload, true, false, frames);
     this.outbox.enqueue(frames);
+  }
+
+  /** A throwing onPing/onPong fails the connection with 1011 (the error is the close's cause); it never escapes into the socket's listener. */
+  private callControlHandler(handler: (payload: Uint8Array) => void, payload: Uint8Array, name: string): void {
+    try {
+      handler(payload);
+    } catch (err) {
+      this.fail(CloseCode.InternalError, `${name} threw`, err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   /** Resolves the ping this pong answers, and every older one (a peer may answer only the latest). */

@@ -75,6 +75,8 @@ export class Inbox implements AsyncIterator<Message> {
   /** Entries at the head of the queue that are complete (the rest starts with a pending one). */
   private readyCount = 0;
   private readyBytes = 0;
+  /** PendingMessages in the queue not yet filled. */
+  private inflating = 0;
   // Callers waiting for a message, first in `waiter` (there is rarely more than one).
   private waiter: Waiter | null = null;
   private moreWaiters: Waiter[] | null = null;
@@ -165,6 +167,7 @@ export class Inbox implements AsyncIterator<Message> {
   reserve(compressedBytes: number): PendingMessage {
     const pending = new PendingMessage(compressedBytes);
     this.queue.push(pending);
+    this.inflating++;
     this.hold(compressedBytes);
     return pending;
   }
@@ -176,6 +179,7 @@ export class Inbox implements AsyncIterator<Message> {
     else this.release(pending.bytes - inflated);
     pending.bytes = inflated;
     pending.message = message;
+    this.inflating--;
     const queue = this.queue;
     while (this.readyCount < queue.length) {
       const entry = queue[this.readyCount];
@@ -191,7 +195,11 @@ export class Inbox implements AsyncIterator<Message> {
     const at = this.queue.indexOf(pending);
     if (at < 0) return;
     let dropped = 0;
-    for (let i = at; i < this.queue.length; i++) dropped += bytesOf(this.queue[i]);
+    for (let i = at; i < this.queue.length; i++) {
+      const entry = this.queue[i];
+      dropped += bytesOf(entry);
+      if (entry instanceof PendingMessage && entry.message === null) this.inflating--;
+    }
     this.queue.length = at;
     this.release(dropped);
     this.serveWaiters();
@@ -219,9 +227,14 @@ export class Inbox implements AsyncIterator<Message> {
     return new Promise((resolve) => (this.roomWaiters ??= []).push(resolve));
   }
 
-  /** Messages received and not yet read, including those still inflating. */
+  /** Complete messages received and not yet read (those still inflating not counted). */
   get queuedMessages(): number {
-    return this.queue.length;
+    return this.queue.length - this.inflating;
+  }
+
+  /** Messages received whose inflation has not finished. */
+  get inflatingMessages(): number {
+    return this.inflating;
   }
 
   /** Bytes counted against the read buffer (queued messages, unread streamed chunks). */

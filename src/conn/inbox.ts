@@ -85,7 +85,7 @@ export class Inbox implements AsyncIterator<Message> {
   private failure: Error | null = null;
   /** The reader a message is streaming into, while its frames arrive. */
   private streaming: MessageReader | null = null;
-  /** The last streaming reader handed out: discarded by the next read. */
+  /** The last reader handed out: discarded by the next read. */
   private current: MessageReader | null = null;
   private roomWaiters: (() => void)[] | null = null;
 
@@ -299,6 +299,7 @@ export class Inbox implements AsyncIterator<Message> {
     const sink = reader.sink();
     if (message.data.length > 0) sink.write(message.data);
     sink.end();
+    this.current = reader; // its bytes are released already, but the same rule applies
     return reader;
   }
 

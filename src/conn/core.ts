@@ -154,9 +154,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     socket.on('data', onSocketData);
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
-    // Copied: the head may share its buffer with other bytes (a parser's join, a pool), and
-    // messages in it would be views of that buffer.
-    if (init.head && init.head.length > 0) this.onData(new Uint8Array(init.head));
+    if (init.head && init.head.length > 0) this.onData(init.head);
     // The client handshake leaves the socket paused after the 101; the head may have filled
     // the read buffer already, and then it stays paused.
     if (this.readPausedBy === 0) socket.resume();

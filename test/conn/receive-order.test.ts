@@ -167,3 +167,23 @@ describe.each(['js', 'wasm'] as CodecKind[])('nextReader() keeps arrival order w
     await server.close({ timeoutMs: 200 });
   });
 });
+
+describe.each([false, true])('a throwing onPing/onPong never escapes into the socket listener (compression %s)', (compression) => {
+  it.each(['onPing', 'onPong'] as const)('%s throwing fails the connection with 1011, the error as its cause, messages before it delivered', async (hook) => {
+    let serverConn!: Conn;
+    const server = await serve({ port: 0, compression: compression ? {} : false }, (c) => { serverConn = c; });
+    const { peer } = await rawClient(server.address().port, compression ? DEFLATE_OFFER : '', compression);
+    while (!serverConn) await sleep(5);
+    const boom = new Error('handler bug');
+    serverConn[hook] = () => { throw boom; };
+    await peer.send(concat([clientFrame(OP_TEXT, 'before'), clientFrame(hook === 'onPing' ? 9 : 10, 'p')]));
+    expect((await serverConn.read()).text()).toBe('before');
+    const error = await serverConn.read().then(() => undefined, (e: unknown) => e) as CloseError;
+    expect(error).toBeInstanceOf(CloseError);
+    expect(error.closeCode).toBe(1011);
+    expect(error.cause).toBe(boom);
+    await peer.waitClosed();
+    expect(peer.closeFrame()?.[0]).toBe(1011);
+    await server.close({ timeoutMs: 200 });
+  });
+});

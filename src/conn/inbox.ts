@@ -190,10 +190,16 @@ export class Inbox implements AsyncIterator<Message> {
     this.serveWaiters();
   }
 
-  /** The inflation of `pending` failed: it and everything received after it are dropped. */
-  cancel(pending: PendingMessage): void {
+  /**
+   * The inflation of `pending` failed: it and everything received after it are dropped, and
+   * `error` is what the application is told after the messages before it. It replaces a
+   * close received later (queued behind `pending`, so not told to anyone yet): a peer that
+   * sends a corrupt message then closes cleanly must not look like a clean close.
+   */
+  cancel(pending: PendingMessage, error: Error): void {
     const at = this.queue.indexOf(pending);
     if (at < 0) return;
+    this.failure = error;
     let dropped = 0;
     for (let i = at; i < this.queue.length; i++) {
       const entry = this.queue[i];

@@ -1,6 +1,6 @@
 import type { FrameCodec } from '../codec/codec';
 import { UTF8_ACCEPT } from '../codec/constants';
-import { ProtocolError } from '../errors';
+import { CloseError, ProtocolError } from '../errors';
 import type { PerMessageDeflate } from '../extensions/permessage-deflate';
 import { Message, messageType } from '../frame/message';
 import type { Inbox, PendingMessage } from './inbox';
@@ -72,7 +72,7 @@ export class InflatePipeline {
 
   private stop(slot: PendingMessage, error: ProtocolError): void {
     this.stopped = true;
-    this.inbox.cancel(slot);
+    this.inbox.cancel(slot, new CloseError(error.closeCode, error.message, false, { cause: error }));
     this.fail(error);
   }
 }

@@ -9,7 +9,6 @@ import { clientFrame } from '../helpers/frames';
 import { rawClient } from '../helpers/raw-peer';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const encoder = new TextEncoder();
 
 /** True when `buffer` holds the bytes of `marker` anywhere. */
 function contains(buffer: ArrayBufferLike, marker: string): boolean {
@@ -62,7 +61,7 @@ describe.each(['js', 'wasm'] as CodecKind[])('whatever a user reaches from a pay
       await b.send(`B-message-${i}`);
       while (received.length < 2 * i + 2) await sleep(2);
     }
-    for (const { who, data } of received.filter((r) => r.who === 'B')) {
+    for (const { data } of received.filter((r) => r.who === 'B')) {
       expect(contains(data.buffer, 'A-secret')).toBe(false);
       expect(new TextDecoder().decode(data)).toMatch(/^B-message-\d$/);
     }

@@ -116,6 +116,29 @@ describe.each(['js', 'wasm'] as CodecKind[])('the inflate limit still holds behi
   });
 });
 
+describe.each(['js', 'wasm'] as CodecKind[])('a message that fails to inflate before a clean Close (%s codec)', (codec) => {
+  it('[compressed][corrupt compressed][Close 1000]: the first delivered, then 1007, not a quiet clean end', async () => {
+    const { server, port, received } = await recordingServer(codec, true);
+    const index = received.length;
+    const { peer } = await rawClient(port, DEFLATE_OFFER, true);
+    const zlib = new RawDeflate({ windowBits: 15, noContext: false, peerWindowBits: 15, peerNoContext: false });
+    await peer.send(concat([
+      clientFrame(OP_TEXT, await zlib.compress(encoder.encode('fine '.repeat(50))), { rsv1: true }),
+      clientFrame(OP_BINARY, new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff]), { rsv1: true }),
+      clientFrame(OP_CLOSE, closePayload(1000)),
+    ]));
+    await until(() => received[index]?.ended !== undefined);
+    expect(received[index].texts).toEqual(['fine '.repeat(50)]);
+    const error = received[index].ended as CloseError;
+    expect(error).toBeInstanceOf(CloseError);
+    expect(error.closeCode).toBe(1007);
+    expect((error.cause as ProtocolError).code).toBe('WS_ERR_INFLATE_FAILED');
+    zlib.close();
+    peer.socket.destroy();
+    await server.close({ timeoutMs: 200 });
+  });
+});
+
 describe('the ws client sending then closing at once', () => {
   it.each(['js', 'wasm'] as CodecKind[])('ws.send(5 KB JSON); ws.close() reaches a %s-codec server 20 times out of 20', async (codec) => {
     const { server, port, received } = await recordingServer(codec, true);

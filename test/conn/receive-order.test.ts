@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocketClient from 'ws';
 import { OP_BINARY, OP_CLOSE, OP_TEXT } from '../../src/codec/constants';
@@ -6,7 +7,8 @@ import { dial } from '../../src/client';
 import type { Conn } from '../../src/conn/connection';
 import { CloseError, ProtocolError } from '../../src/errors';
 import { serve, type WebSocketServer } from '../../src/server';
-import { clientFrame } from '../helpers/frames';
+import { acceptKeyFor } from '../../src/handshake/accept-key';
+import { clientFrame, serverFrame } from '../helpers/frames';
 import { RawDeflate } from '../helpers/raw-deflate';
 import { rawClient } from '../helpers/raw-peer';
 import { concat } from '../helpers/reader';
@@ -136,6 +138,31 @@ describe.each(['js', 'wasm'] as CodecKind[])('a message that fails to inflate be
     zlib.close();
     peer.socket.destroy();
     await server.close({ timeoutMs: 200 });
+  });
+});
+
+describe.each(['js', 'wasm'] as CodecKind[])('a client receiving messages then a Close (%s codec)', (codec) => {
+  it.each([true, false])('[text][compressed text][Close 1000] in the same read as the 101 (%s) or just after it', async (withHead) => {
+    const zlib = new RawDeflate({ windowBits: 15, noContext: false, peerWindowBits: 15, peerNoContext: false });
+    const big = 'server side '.repeat(500);
+    const frames = concat([serverFrame(OP_TEXT, 'hello'), serverFrame(OP_TEXT, await zlib.compress(encoder.encode(big)), { rsv1: true }), serverFrame(OP_CLOSE, closePayload(1000))]);
+    const server = createServer((socket) => socket.once('data', (request) => {
+      const key = /sec-websocket-key:\s*(\S+)/i.exec(request.toString())![1];
+      const head = Buffer.from(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKeyFor(key)}\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n`);
+      if (withHead) socket.write(Buffer.concat([head, frames]));
+      else { socket.write(head); setTimeout(() => socket.write(frames), 20); }
+      socket.on('data', () => socket.end()); // the client's close echo: end TCP, as a server does
+      socket.on('error', () => {});
+    }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const conn = await dial(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`, { codec });
+    expect(conn.extensions).toContain('permessage-deflate');
+    const texts: string[] = [];
+    for await (const m of conn) texts.push(m.text());
+    expect(texts).toEqual(['hello', big]);
+    expect((await conn.closed).code).toBe(1000);
+    zlib.close();
+    server.close();
   });
 });
 

@@ -37,9 +37,12 @@ export class InflatePipeline {
     const type = messageType(opcode);
     const slot = this.inbox.reserve(data.length);
     this.pending++;
-    this.tail = this.tail.then(() => this.inflate(slot, type, data)).finally(() => {
-      if (--this.pending === 0 && this.onIdle) this.idle();
-    });
+    this.tail = this.tail.then(() => this.inflate(slot, type, data))
+      // Nothing in inflate() should throw; if it did, the chain must not stall or reject unheard.
+      .catch((err: unknown) => this.stop(slot, new ProtocolError('WS_ERR_INFLATE_FAILED', 1011, `inflate failed: ${String(err)}`, { cause: err })))
+      .finally(() => {
+        if (--this.pending === 0 && this.onIdle) this.idle();
+      });
   }
 
   /** Calls `done` once every message pushed so far is delivered or dropped (at once if none is pending). */
@@ -71,6 +74,7 @@ export class InflatePipeline {
   }
 
   private stop(slot: PendingMessage, error: ProtocolError): void {
+    if (this.stopped) return;
     this.stopped = true;
     this.inbox.cancel(slot, new CloseError(error.closeCode, error.message, false, { cause: error }));
     this.fail(error);

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { CloseError } from '../../src/errors';
+import { Inbox } from '../../src/conn/inbox';
+import { Message } from '../../src/frame/message';
+
+/** A FlowControl that records whether reading is paused. */
+function flow() {
+  const state = { paused: false, pauses: 0 };
+  return {
+    state,
+    control: {
+      pauseReading: () => { state.paused = true; state.pauses++; },
+      resumeReading: () => { state.paused = false; },
+    },
+  };
+}
+
+const msg = (text: string) => new Message('text', new TextEncoder().encode(text));
+const texts = async (inbox: Inbox, n: number) => {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push((await inbox.read()).text());
+  return out;
+};
+
+describe('Inbox', () => {
+  it('keeps arrival order across pending (inflating) messages, whichever waiter kind reads', async () => {
+    const { control } = flow();
+    const inbox = new Inbox(1 << 20, control);
+    const first = inbox.read();
+    const second = inbox.nextReader();
+    const third = inbox.next();
+    inbox.deliver(msg('a'));
+    const pending = inbox.reserve(10);
+    inbox.deliver(msg('c'));
+    expect(await first.then((m) => m.text())).toBe('a');
+    inbox.fill(pending, msg('b'));
+    expect(await (await second).text()).toBe('b');
+    expect(((await third).value as Message).text()).toBe('c');
+    expect(inbox.bufferedBytes).toBe(0);
+  });
+
+  it('reports the failure only after every message queued before it, pending ones included', async () => {
+    const { control } = flow();
+    const inbox = new Inbox(1 << 20, control);
+    inbox.deliver(msg('a'));
+    const p1 = inbox.reserve(5);
+    const p2 = inbox.reserve(5);
+    inbox.fail(new CloseError(1000, '', true));
+    expect(await inbox.read().then((m) => m.text())).toBe('a');
+    const waiting = inbox.read();
+    const iterEnd = inbox.next();
+    inbox.fill(p2, msg('ignored-until-p1')); // out of turn: stays behind p1
+    inbox.fill(p1, msg('b'));
+    expect((await waiting).text()).toBe('b');
+    expect(((await iterEnd).value as Message).text()).toBe('ignored-until-p1');
+    expect(await inbox.next()).toEqual({ done: true, value: undefined });
+    await expect(inbox.read()).rejects.toBeInstanceOf(CloseError);
+    expect(inbox.bufferedBytes).toBe(0);
+  });
+
+  it('a cancelled inflation drops it and what followed, and its error replaces a close queued behind it', async () => {
+    const { control } = flow();
+    const inbox = new Inbox(1 << 20, control);
+    inbox.deliver(msg('a'));
+    const bad = inbox.reserve(100);
+    inbox.deliver(msg('after'));
+    inbox.fail(new CloseError(1000, '', true));
+    inbox.cancel(bad, new CloseError(1007, 'corrupt', false));
+    expect(await texts(inbox, 1)).toEqual(['a']);
+    await expect(inbox.read()).rejects.toMatchObject({ closeCode: 1007 });
+    expect(inbox.queuedMessages).toBe(0);
+    expect(inbox.bufferedBytes).toBe(0);
+  });
+
+  it('counts pending messages at their compressed size, pauses past the limit, and gives room by ready bytes only', async () => {
+    const { state, control } = flow();
+    const inbox = new Inbox(100, control);
+    const pendings = Array.from({ length: 3 }, () => inbox.reserve(60));
+    expect(state.paused).toBe(true);
+    // Nothing ready ahead of the first pending one: room, or it would wait for itself.
+    await inbox.whenRoom();
+    inbox.fill(pendings[0], msg('x'.repeat(150)));
+    let roomy = false;
+    const room = inbox.whenRoom().then(() => { roomy = true; });
+    await Promise.resolve();
+    expect(roomy).toBe(false);
+    expect((await inbox.read()).data.length).toBe(150);
+    await room;
+    inbox.fill(pendings[1], msg('y'));
+    inbox.fill(pendings[2], msg('z'));
+    expect(await texts(inbox, 2)).toEqual(['y', 'z']);
+    expect(state.paused).toBe(false);
+    expect(inbox.bufferedBytes).toBe(0);
+  });
+});

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CloseError } from '../../src/errors';
 import { Inbox } from '../../src/conn/inbox';
@@ -91,5 +92,56 @@ describe('Inbox', () => {
     expect(await texts(inbox, 2)).toEqual(['y', 'z']);
     expect(state.paused).toBe(false);
     expect(inbox.bufferedBytes).toBe(0);
+  });
+});
+
+describe('Inbox, random interleavings', () => {
+  it('delivers every message in arrival order and returns its byte count to zero, whatever is pending when', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.record({ compressed: fc.boolean(), size: fc.integer({ min: 0, max: 300 }), fillNow: fc.boolean(), reads: fc.integer({ min: 0, max: 2 }) }), { minLength: 1, maxLength: 40 }),
+      fc.constantFrom(50, 500, 1 << 20),
+      async (steps, maxBytes) => {
+        const { state, control } = flow();
+        const inbox = new Inbox(maxBytes, control);
+        const unfilled: { pending: ReturnType<Inbox['reserve']>; message: Message }[] = [];
+        const reads: Promise<string>[] = [];
+        const sent: string[] = [];
+        steps.forEach((step, i) => {
+          const message = new Message('text', new TextEncoder().encode(`${i}:`.padEnd(step.size + 3, 'x')));
+          sent.push(message.text());
+          if (step.compressed) unfilled.push({ pending: inbox.reserve(step.size), message });
+          else inbox.deliver(message);
+          if (step.fillNow && unfilled.length > 0) { const { pending, message: m } = unfilled.shift()!; inbox.fill(pending, m); }
+          for (let r = 0; r < step.reads && reads.length < sent.length; r++) {
+            const kind = (i + r) % 2;
+            // Calls made before earlier ones settle: read() and next() (a nextReader() would be
+            // discarded by the next call before it is read: gorilla's rule, tested below).
+            reads.push(kind === 0 ? inbox.read().then((m) => m.text()) : inbox.next().then((m) => (m.value as Message).text()));
+          }
+        });
+        inbox.fail(new CloseError(1000, '', true));
+        for (const { pending, message } of unfilled.splice(0)) inbox.fill(pending, message);
+        const got = await Promise.all(reads);
+        // The rest one at a time, each consumed before the next call, nextReader() among them.
+        while (got.length < sent.length) got.push(got.length % 2 ? await (await inbox.nextReader()).text() : (await inbox.read()).text());
+        expect(got).toEqual(sent);
+        expect(await inbox.next()).toEqual({ done: true, value: undefined });
+        expect(inbox.bufferedBytes).toBe(0);
+        expect(state.paused).toBe(false);
+      },
+    ), { numRuns: 200 });
+  });
+});
+
+describe('Inbox: one message at a time is the application\'s', () => {
+  it('a second call discards the previous reader: its read() gives null and its bytes are freed', async () => {
+    const { control } = flow();
+    const inbox = new Inbox(1 << 20, control);
+    inbox.deliver(msg('first'));
+    inbox.deliver(msg('second'));
+    const reader = await inbox.nextReader();
+    expect((await inbox.read()).text()).toBe('second');
+    expect(reader.isDiscarded).toBe(true);
+    expect(await reader.read()).toBeNull();
   });
 });

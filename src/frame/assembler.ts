@@ -50,7 +50,12 @@ export class MessageAssembler {
   private fragments = 0;
   private sink: MessageSink | undefined;
 
-  constructor(private readonly handler: MessageHandler, private readonly maxFragments: number) {}
+  constructor(
+    private readonly handler: MessageHandler,
+    private readonly maxFragments: number,
+    /** The reader's maxMessageBytes: a buffer never grows past it. */
+    private readonly maxMessageBytes = Number.MAX_SAFE_INTEGER,
+  ) {}
 
   /**
    * One data segment with its scan record fields. `stable`: the view stays valid after this
@@ -109,8 +114,8 @@ export class MessageAssembler {
       const initial = Math.max(needed, Math.min(announced, MAX_UNBACKED_CAPACITY));
       this.buffer = allocForOverwrite(isFinal ? initial : Math.max(initial, MIN_FRAGMENTED_CAPACITY));
     } else if (needed > this.buffer.length) {
-      const doubled = Math.max(needed, this.buffer.length * 2);
-      const grown = allocForOverwrite(needed <= this.expected ? Math.min(doubled, this.expected) : doubled);
+      const cap = needed <= this.expected ? Math.min(this.expected, this.maxMessageBytes) : this.maxMessageBytes;
+      const grown = allocForOverwrite(Math.max(needed, Math.min(this.buffer.length * 2, cap)));
       grown.set(this.buffer.subarray(0, this.length));
       this.buffer = grown;
     }

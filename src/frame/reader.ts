@@ -83,7 +83,7 @@ export class FrameReader {
     this.scanOptions = (options.role === 'server' ? SCAN_REQUIRE_MASK : SCAN_FORBID_MASK)
       | (options.allowRsv1 ? SCAN_ALLOW_RSV1 : 0);
     this.maxMessageBytes = options.maxMessageBytes ?? Defaults.maxMessageBytes;
-    this.assembler = new MessageAssembler(handler, options.maxFragments ?? Defaults.maxFragments);
+    this.assembler = new MessageAssembler(handler, options.maxFragments ?? Defaults.maxFragments, this.maxMessageBytes);
   }
 
   /** Allows RSV1 from now on (an extension was agreed after construction). */

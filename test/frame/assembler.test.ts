@@ -48,6 +48,20 @@ describe.each(availableCodecs())('MessageAssembler with the $name codec', ({ cod
     expect(messages[0].buffer.byteLength).toBe(payload.length); // no overallocated tail the user can reach
   });
 
+  it('grows a fragmented message by doubling, never past maxMessageBytes', () => {
+    const limit = 100_000;
+    const { reader, messages } = rawReader(codec, limit);
+    const payload = new Uint8Array(limit).map((_, i) => (i * 17) & 0xff);
+    const parts = [0, 1000, 70_000, limit];
+    for (let p = 0; p < parts.length - 1; p++) {
+      const bytes = clientFrame(p === 0 ? OP_BINARY : 0, payload.subarray(parts[p], parts[p + 1]), { fin: p === parts.length - 2 });
+      for (let at = 0; at < bytes.length; at += 3000) reader.push(bytes.slice(at, at + 3000));
+    }
+    expect(messages).toHaveLength(1);
+    expect(Buffer.compare(messages[0], payload)).toBe(0);
+    expect(messages[0].buffer.byteLength).toBe(limit);
+  });
+
   it('gives control payloads a buffer of their own, never a shared one', () => {
     const { reader, controls } = rawReader(codec);
     reader.push(clientFrame(OP_PING, 'first ping'));

@@ -139,12 +139,8 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     this.outbox = new Outbox(this.socket);
     this.sender = new Sender(this.writer, this.outbox, this.deflate, this.options, this);
     this.inflater = this.deflate && new InflatePipeline(
-      this.deflate, this.codec,
-      { maxMessageBytes: this.options.maxMessageBytes, maxPendingBytes: this.options.maxReadBufferBytes },
-      (message) => this.inbox.deliver(message),
-      () => this.inbox.whenRoom(),
+      this.deflate, this.codec, this.options.maxMessageBytes, this.inbox,
       (error) => this.fail(error.closeCode, error.message, error),
-      this,
     );
     this.keepalive = needsKeepalive(this.options) ? new Keepalive(this.options, this) : undefined;
 
@@ -224,7 +220,8 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   // ── what the parts report (FrameHandler, KeepaliveActions, SenderHost, FlowControl) ──
 
   onMessage(opcode: number, data: Uint8Array, compressed: boolean): void {
-    if (this.inflater) this.inflater.push(opcode, data, compressed);
+    // A compressed message takes its place in the inbox now, and is filled once inflated.
+    if (compressed && this.inflater) this.inflater.push(opcode, data);
     else this.inbox.deliver(new Message(messageType(opcode), data));
   }
 
@@ -233,9 +230,11 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     return compressed ? undefined : this.inbox.startMessage(messageType(opcode));
   }
 
+  /** `payload` is the reader's own copy (its buffer holds nothing else): the user may keep it. */
   onControl(opcode: number, payload: Uint8Array): void {
     if (opcode === OP_PING) {
-      // The pong is queued first: a listener that throws cannot keep it from going out.
+      // The pong is queued first: a listener that throws cannot keep it from going out, and
+      // a listener changing the payload cannot change it.
       if (!this.closeSent && this.state !== 'closed') {
         const frames: Uint8Array[] = [];
         this.writer.frame(OP_PONG, payload, true, false, frames);
@@ -333,8 +332,9 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     const error = new CloseError(info.code, info.reason, info.wasClean, this.failure ? { cause: this.failure.error } : undefined);
     this.inbox.fail(error);
     this.outbox.close(error);
-    this.inflater?.close();
-    this.deflate?.close();
+    // Messages received before the close are still inflating: zlib is freed once they are in.
+    if (this.inflater) this.inflater.whenIdle(() => this.deflate!.close());
+    else this.deflate?.close();
     this.pings?.rejectAll(error);
     this.sender.abandon();
     this.closeInfo = info;

@@ -13,14 +13,31 @@ export interface FlowControl {
   resumeReading(holder: number): void;
 }
 
-/** The holder bits of FlowControl. */
+/** The holder bit of FlowControl the inbox uses. */
 export const HOLDER_INBOX = 1;
-export const HOLDER_INFLATE = 2;
 
 type Waiter =
   | { kind: 'message'; resolve: (m: Message) => void; reject: (e: Error) => void }
   | { kind: 'next'; resolve: (r: IteratorResult<Message>) => void; reject: (e: Error) => void }
   | { kind: 'reader'; resolve: (r: MessageReader) => void; reject: (e: Error) => void };
+
+/**
+ * A message whose frames have arrived and whose bytes are still being inflated: it holds its
+ * place in the inbox's order (and its compressed bytes in the inbox's count) until the
+ * inflater fills it, or cancels it and everything behind it when the inflation fails.
+ */
+export class PendingMessage {
+  /** The inflated message, once filled. */
+  message: Message | null = null;
+
+  /** @internal */
+  constructor(
+    /** Bytes counted for it: the compressed size until filled, then the inflated size. */
+    public bytes: number,
+  ) {}
+}
+
+type Entry = Message | PendingMessage;
 
 /** The end of iteration: the close was clean and ordinary (1000, 1001, 1005). */
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -31,33 +48,55 @@ function endsIteration(error: Error): boolean {
     || error.closeCode === CloseCode.GoingAway || error.closeCode === CloseCode.NoStatus);
 }
 
+function bytesOf(entry: Entry): number {
+  return entry instanceof Message ? entry.data.length : entry.bytes;
+}
+
 /**
- * Received messages on their way to the application, in arrival order: complete messages
- * wait in a queue, callers of read()/nextReader() wait in another, and each arrival meets the
- * first waiter. Bytes held here are bounded: past `maxBytes` the socket is paused, and it
- * resumes when the application has read below half of it.
+ * Received messages on their way to the application, in arrival order.
+ *
+ *   queue:  [ready] [ready] [pending…] [ready] [pending…]  (then the close, once failed)
+ *            └─ readyCount ─┘
+ *
+ * Entries are complete messages or PendingMessages (still inflating), queued the moment
+ * their frames have arrived; the close or failure is, in effect, the last entry: waiters
+ * are told only once everything queued before it was read. A caller of read()/next()/
+ * nextReader() gets the head only when it is ready, so order is arrival order whatever
+ * inflates slower. Bytes held here (pending ones at their compressed size) are bounded:
+ * past `maxBytes` the socket is paused, and it resumes when the application has read below
+ * half of it.
+ *
+ * One message at a time is the application's: calling read(), next() or nextReader() again
+ * discards what is left of the previous MessageReader (gorilla's rule), so a reader
+ * abandoned mid-message never keeps the connection paused.
  */
 export class Inbox implements AsyncIterator<Message> {
-  private readonly queue: Message[] = [];
+  private readonly queue: Entry[] = [];
+  /** Entries at the head of the queue that are complete (the rest starts with a pending one). */
+  private readyCount = 0;
+  private readyBytes = 0;
+  /** PendingMessages in the queue not yet filled. */
+  private inflating = 0;
   // Callers waiting for a message, first in `waiter` (there is rarely more than one).
   private waiter: Waiter | null = null;
   private moreWaiters: Waiter[] | null = null;
   private heldBytes = 0;
   private paused = false;
   private failure: Error | null = null;
+  /** The reader a message is streaming into, while its frames arrive. */
   private streaming: MessageReader | null = null;
+  /** The last reader handed out: discarded by the next read. */
+  private current: MessageReader | null = null;
   private roomWaiters: (() => void)[] | null = null;
 
   constructor(private readonly maxBytes: number, private readonly flow: FlowControl) {}
 
   /** The next complete message. */
   read(): Promise<Message> {
-    const message = this.queue.shift();
-    if (message !== undefined) {
-      this.release(message.data.length);
-      return Promise.resolve(message);
-    }
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.current !== null) this.discardCurrent();
+    const message = this.takeReady();
+    if (message !== undefined) return Promise.resolve(message);
+    if (this.failure && this.queue.length === 0) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => this.wait({ kind: 'message', resolve, reject }));
   }
 
@@ -67,29 +106,28 @@ export class Inbox implements AsyncIterator<Message> {
    * generator over read(): one promise per message and no generator objects.
    */
   next(): Promise<IteratorResult<Message>> {
-    const message = this.queue.shift();
-    if (message !== undefined) {
-      this.release(message.data.length);
-      return Promise.resolve({ done: false, value: message });
+    if (this.current !== null) this.discardCurrent();
+    const message = this.takeReady();
+    if (message !== undefined) return Promise.resolve({ done: false, value: message });
+    if (this.failure && this.queue.length === 0) {
+      return endsIteration(this.failure) ? Promise.resolve(DONE) : Promise.reject(this.failure);
     }
-    if (this.failure) return endsIteration(this.failure) ? Promise.resolve(DONE) : Promise.reject(this.failure);
     return new Promise((resolve, reject) => this.wait({ kind: 'next', resolve, reject }));
   }
 
   /** The next message as a stream of chunks. */
   nextReader(): Promise<MessageReader> {
-    const message = this.queue.shift();
-    if (message !== undefined) {
-      this.release(message.data.length);
-      return Promise.resolve(this.readerOf(message));
-    }
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.current !== null) this.discardCurrent();
+    const message = this.takeReady();
+    if (message !== undefined) return Promise.resolve(this.readerOf(message));
+    if (this.failure && this.queue.length === 0) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => this.wait({ kind: 'reader', resolve, reject }));
   }
 
   /**
    * A data message begins. When the first waiter wants a stream and nothing is queued before
-   * this message, the message streams into a MessageReader as it arrives.
+   * this message (not even a message still inflating), it streams into a MessageReader as
+   * it arrives.
    */
   startMessage(type: MessageType): MessageSink | undefined {
     const first = this.waiter;
@@ -97,10 +135,15 @@ export class Inbox implements AsyncIterator<Message> {
     this.nextWaiter();
     const reader = new MessageReader(type, (bytes) => this.release(bytes));
     this.streaming = reader;
+    this.current = reader;
     const sink = reader.sink();
     first.resolve(reader);
     return {
-      write: (data) => { this.hold(data.length); sink.write(data); },
+      write: (data) => {
+        if (reader.isDiscarded) return; // the application moved on: drop the rest unheld
+        this.hold(data.length);
+        sink.write(data);
+      },
       end: () => { this.streaming = null; sink.end(); },
       abort: (error) => { this.streaming = null; sink.abort(error); },
     };
@@ -108,44 +151,141 @@ export class Inbox implements AsyncIterator<Message> {
 
   /** A complete message arrived. */
   deliver(message: Message): void {
-    const waiter = this.nextWaiter();
-    if (waiter === null) {
-      this.queue.push(message);
-      this.hold(message.data.length);
-    } else if (waiter.kind === 'message') {
-      waiter.resolve(message);
-    } else if (waiter.kind === 'next') {
-      waiter.resolve({ done: false, value: message });
-    } else {
-      waiter.resolve(this.readerOf(message));
+    if (this.queue.length === 0) {
+      const waiter = this.nextWaiter();
+      if (waiter !== null) return this.hand(waiter, message);
     }
+    if (this.readyCount === this.queue.length) {
+      this.readyCount++;
+      this.readyBytes += message.data.length;
+    }
+    this.queue.push(message);
+    this.hold(message.data.length);
   }
 
-  /** No more messages: every waiter, and every later call, gets `error`. Queued messages stay readable. */
+  /** A compressed message arrived: it takes its place now and is filled once inflated. */
+  reserve(compressedBytes: number): PendingMessage {
+    const pending = new PendingMessage(compressedBytes);
+    this.queue.push(pending);
+    this.inflating++;
+    this.hold(compressedBytes);
+    return pending;
+  }
+
+  /** The inflater filled `pending` (the first pending entry): it and what follows are ready. */
+  fill(pending: PendingMessage, message: Message): void {
+    const inflated = message.data.length;
+    if (inflated > pending.bytes) this.hold(inflated - pending.bytes);
+    else this.release(pending.bytes - inflated);
+    pending.bytes = inflated;
+    pending.message = message;
+    this.inflating--;
+    const queue = this.queue;
+    while (this.readyCount < queue.length) {
+      const entry = queue[this.readyCount];
+      if (entry instanceof PendingMessage && entry.message === null) break;
+      this.readyCount++;
+      this.readyBytes += bytesOf(entry);
+    }
+    this.serveWaiters();
+  }
+
+  /**
+   * The inflation of `pending` failed: it and everything received after it are dropped, and
+   * `error` is what the application is told after the messages before it. It replaces a
+   * close received later (queued behind `pending`, so not told to anyone yet): a peer that
+   * sends a corrupt message then closes cleanly must not look like a clean close.
+   */
+  cancel(pending: PendingMessage, error: Error): void {
+    const at = this.queue.indexOf(pending);
+    if (at < 0) return;
+    this.failure = error;
+    let dropped = 0;
+    for (let i = at; i < this.queue.length; i++) {
+      const entry = this.queue[i];
+      dropped += bytesOf(entry);
+      if (entry instanceof PendingMessage && entry.message === null) this.inflating--;
+    }
+    this.queue.length = at;
+    this.release(dropped);
+    this.serveWaiters();
+  }
+
+  /**
+   * No more messages after those already queued: once they are read, every waiter and every
+   * later call gets `error`. The first failure wins.
+   */
   fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;
     this.streaming?.abort(error);
     this.streaming = null;
+    this.serveWaiters();
+  }
+
+  /**
+   * Resolves when the complete messages at the head of the queue hold at most `maxBytes`
+   * (at once if they do). The inflater waits here before each message, so inflated bytes
+   * stay bounded too; pending entries do not count, or they would wait for themselves.
+   */
+  whenRoom(): Promise<void> {
+    if (this.readyBytes <= this.maxBytes) return Promise.resolve();
+    return new Promise((resolve) => (this.roomWaiters ??= []).push(resolve));
+  }
+
+  /** Complete messages received and not yet read (those still inflating not counted). */
+  get queuedMessages(): number {
+    return this.queue.length - this.inflating;
+  }
+
+  /** Messages received whose inflation has not finished. */
+  get inflatingMessages(): number {
+    return this.inflating;
+  }
+
+  /** Bytes counted against the read buffer (queued messages, unread streamed chunks). */
+  get bufferedBytes(): number {
+    return this.heldBytes;
+  }
+
+  /** Hands ready messages to waiters in order; once the queue is empty after a failure, rejects the rest. */
+  private serveWaiters(): void {
+    while (this.waiter !== null) {
+      const message = this.takeReady();
+      if (message === undefined) break;
+      this.hand(this.nextWaiter()!, message);
+    }
+    if (this.failure === null || this.queue.length > 0) return;
+    const error = this.failure;
     for (let waiter = this.nextWaiter(); waiter !== null; waiter = this.nextWaiter()) {
       if (waiter.kind === 'next' && endsIteration(error)) waiter.resolve(DONE);
       else waiter.reject(error);
     }
-    this.wakeRoomWaiters();
   }
 
-  /**
-   * Resolves when the bytes held are within `maxBytes` (at once if they are). Producers that
-   * can hold back — the inflater — wait here, so inflated bytes stay bounded too.
-   */
-  whenRoom(): Promise<void> {
-    if (this.heldBytes <= this.maxBytes || this.failure) return Promise.resolve();
-    return new Promise((resolve) => (this.roomWaiters ??= []).push(resolve));
+  /** Takes the head of the queue if it is ready. */
+  private takeReady(): Message | undefined {
+    if (this.readyCount === 0) return undefined;
+    const entry = this.queue.shift()!;
+    this.readyCount--;
+    const message = entry instanceof Message ? entry : entry.message!;
+    const bytes = message.data.length;
+    this.readyBytes -= bytes;
+    this.release(bytes);
+    return message;
   }
 
-  /** Messages received and not yet read. */
-  get queuedMessages(): number {
-    return this.queue.length;
+  private hand(waiter: Waiter, message: Message): void {
+    if (waiter.kind === 'message') waiter.resolve(message);
+    else if (waiter.kind === 'next') waiter.resolve({ done: false, value: message });
+    else waiter.resolve(this.readerOf(message));
+  }
+
+  /** Gorilla's rule: a new read discards the rest of the previous streamed message. */
+  private discardCurrent(): void {
+    const reader = this.current!;
+    this.current = null;
+    reader.discard();
   }
 
   private wait(waiter: Waiter): void {
@@ -165,6 +305,7 @@ export class Inbox implements AsyncIterator<Message> {
     const sink = reader.sink();
     if (message.data.length > 0) sink.write(message.data);
     sink.end();
+    this.current = reader; // its bytes are released already, but the same rule applies
     return reader;
   }
 
@@ -178,7 +319,7 @@ export class Inbox implements AsyncIterator<Message> {
 
   private release(bytes: number): void {
     this.heldBytes -= bytes;
-    if (this.heldBytes <= this.maxBytes) this.wakeRoomWaiters();
+    if (this.roomWaiters !== null && this.readyBytes <= this.maxBytes) this.wakeRoomWaiters();
     if (this.paused && this.heldBytes <= this.maxBytes / 2) {
       this.paused = false;
       this.flow.resumeReading(HOLDER_INBOX);

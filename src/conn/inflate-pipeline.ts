@@ -1,84 +1,82 @@
 import type { FrameCodec } from '../codec/codec';
 import { UTF8_ACCEPT } from '../codec/constants';
-import { ProtocolError } from '../errors';
+import { CloseError, ProtocolError } from '../errors';
 import type { PerMessageDeflate } from '../extensions/permessage-deflate';
 import { Message, messageType } from '../frame/message';
-import { HOLDER_INFLATE, type FlowControl } from './inbox';
+import type { Inbox, PendingMessage } from './inbox';
 
 /**
- * Keeps received messages in order while compressed ones are inflated (asynchronously, in
- * zlib's threadpool). Uncompressed messages go straight through when nothing is pending,
- * and queue behind an inflation otherwise. Inflated text is validated as UTF-8 here (the
- * frame scan cannot see it). Memory stays bounded both ways: compressed bytes waiting here
- * pause the socket past the read buffer size, and nothing is inflated while the inbox is
- * over it.
+ * Inflates compressed messages (asynchronously, in zlib's threadpool, one at a time in
+ * arrival order) into the places the inbox reserved for them when their frames arrived:
+ * order and read-buffer accounting are the inbox's, so an uncompressed message received
+ * later waits behind them there, and a close received later is reported after them.
+ * Inflated text is validated as UTF-8 here (the frame scan cannot see it). Nothing is
+ * inflated while the messages ready before it fill the read buffer.
+ *
+ * The pipeline outlives the socket: messages received before a close (or a bad frame)
+ * are still inflated and delivered, and the zlib state is freed once they are done (see
+ * whenIdle). Only an inflation failure stops it, dropping that message and what followed.
  */
 export class InflatePipeline {
   private tail: Promise<void> = Promise.resolve();
   private pending = 0;
-  private pendingBytes = 0;
-  private paused = false;
   private stopped = false;
+  private onIdle: (() => void) | null = null;
 
   constructor(
     private readonly deflate: PerMessageDeflate,
     private readonly codec: FrameCodec,
-    private readonly limits: { maxMessageBytes: number; maxPendingBytes: number },
-    private readonly deliver: (message: Message) => void,
-    private readonly whenRoom: () => Promise<void>,
+    private readonly maxMessageBytes: number,
+    private readonly inbox: Inbox,
     private readonly fail: (error: ProtocolError) => void,
-    private readonly flow: FlowControl,
   ) {}
 
-  /** A message from the frame reader, compressed (RSV1) or not. */
-  push(opcode: number, data: Uint8Array, compressed: boolean): void {
+  /** A compressed (RSV1) message from the frame reader. RFC 7692 §6.2. */
+  push(opcode: number, data: Uint8Array): void {
     if (this.stopped) return;
     const type = messageType(opcode);
-    if (!compressed && this.pending === 0) {
-      this.deliver(new Message(type, data));
-      return;
-    }
+    const slot = this.inbox.reserve(data.length);
     this.pending++;
-    this.pendingBytes += data.length;
-    if (!this.paused && this.pendingBytes > this.limits.maxPendingBytes) {
-      this.paused = true;
-      this.flow.pauseReading(HOLDER_INFLATE);
+    this.tail = this.tail.then(() => this.inflate(slot, type, data))
+      // Nothing in inflate() should throw; if it did, the chain must not stall or reject unheard.
+      .catch((err: unknown) => this.stop(slot, new ProtocolError('WS_ERR_INFLATE_FAILED', 1011, `inflate failed: ${String(err)}`, { cause: err })))
+      .finally(() => {
+        if (--this.pending === 0 && this.onIdle) this.idle();
+      });
+  }
+
+  /** Calls `done` once every message pushed so far is delivered or dropped (at once if none is pending). */
+  whenIdle(done: () => void): void {
+    this.onIdle = done;
+    if (this.pending === 0) this.idle();
+  }
+
+  private async inflate(slot: PendingMessage, type: 'text' | 'binary', data: Uint8Array): Promise<void> {
+    if (this.stopped) return; // an earlier message failed; the inbox dropped this one with it
+    // Inflate only when the application has room: a small compressed message can be huge.
+    await this.inbox.whenRoom();
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.deflate.decompress(data, this.maxMessageBytes);
+    } catch (err) {
+      return this.stop(slot, err instanceof ProtocolError ? err : new ProtocolError('WS_ERR_INFLATE_FAILED', 1007, String(err), { cause: err }));
     }
-    this.tail = this.tail.then(async () => {
-      // Inflate only when the application has room: a small compressed message can be huge.
-      await this.whenRoom();
-      if (this.stopped) return;
-      let bytes: Uint8Array;
-      try {
-        bytes = compressed ? await this.deflate.decompress(data, this.limits.maxMessageBytes) : data;
-      } catch (err) {
-        this.stop(err instanceof ProtocolError ? err : new ProtocolError('WS_ERR_INFLATE_FAILED', 1007, String(err)));
-        return;
-      }
-      if (this.stopped) return;
-      if (type === 'text' && compressed && this.codec.utf8(bytes, 0, bytes.length, UTF8_ACCEPT) !== UTF8_ACCEPT) {
-        this.stop(new ProtocolError('WS_ERR_INVALID_UTF8', 1007, 'invalid UTF-8 in a text message'));
-        return;
-      }
-      this.deliver(new Message(type, bytes));
-    }).finally(() => {
-      this.pending--;
-      this.pendingBytes -= data.length;
-      if (this.paused && this.pendingBytes <= this.limits.maxPendingBytes / 2) {
-        this.paused = false;
-        this.flow.resumeReading(HOLDER_INFLATE);
-      }
-    });
+    if (type === 'text' && this.codec.utf8(bytes, 0, bytes.length, UTF8_ACCEPT) !== UTF8_ACCEPT) {
+      return this.stop(slot, new ProtocolError('WS_ERR_INVALID_UTF8', 1007, 'invalid UTF-8 in a text message'));
+    }
+    this.inbox.fill(slot, new Message(type, bytes));
   }
 
-  /** Drops everything pending (the connection is closing). */
-  close(): void {
-    this.stopped = true;
+  private idle(): void {
+    const done = this.onIdle!;
+    this.onIdle = null;
+    done();
   }
 
-  private stop(error: ProtocolError): void {
+  private stop(slot: PendingMessage, error: ProtocolError): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.inbox.cancel(slot, new CloseError(error.closeCode, error.message, false, { cause: error }));
     this.fail(error);
   }
 }

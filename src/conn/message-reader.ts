@@ -1,3 +1,4 @@
+import { WebSocketError } from '../errors';
 import type { MessageSink } from '../frame/assembler';
 import type { MessageType } from '../frame/message';
 
@@ -7,12 +8,16 @@ const decoder = new TextDecoder();
  * One message read as a stream of chunks as they arrive (gorilla's NextReader).
  * Consume it with `for await (const chunk of reader)` or `read()`; a large message never
  * has to be whole in memory. Unread chunks count against the connection's read buffer, so a
- * reader that stops consuming pauses the socket.
+ * reader that stops consuming pauses the socket — until it is discarded: leaving a
+ * `for await` over it early, or calling `conn.read()`/`nextReader()`/`next()` again, drops
+ * the rest of the message and frees its bytes (gorilla's rule); a discarded reader's
+ * `read()` then gives null, the end.
  */
 export class MessageReader implements AsyncIterable<Uint8Array> {
   private readonly chunks: Uint8Array[] = [];
   private bufferedBytes = 0;
   private ended = false;
+  private discarded = false;
   private failure: Error | null = null;
   private waiter: { resolve: (chunk: Uint8Array | null) => void; reject: (err: Error) => void } | null = null;
 
@@ -33,12 +38,19 @@ export class MessageReader implements AsyncIterable<Uint8Array> {
     }
     if (this.failure) return Promise.reject(this.failure);
     if (this.ended) return Promise.resolve(null);
-    if (this.waiter) return Promise.reject(new Error('MessageReader.read() is already pending'));
+    if (this.waiter) return Promise.reject(new WebSocketError('WS_ERR_INVALID_ARGUMENT', 'MessageReader.read() is already pending'));
     return new Promise((resolve, reject) => { this.waiter = { resolve, reject }; });
   }
 
+  /** Iterates the chunks; leaving the loop early (break, return, throw) discards the rest. */
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (let chunk = await this.read(); chunk !== null; chunk = await this.read()) yield chunk;
+    let complete = false;
+    try {
+      for (let chunk = await this.read(); chunk !== null; chunk = await this.read()) yield chunk;
+      complete = true;
+    } finally {
+      if (!complete) this.discard();
+    }
   }
 
   /** Reads the rest of the message into one buffer. */
@@ -62,10 +74,33 @@ export class MessageReader implements AsyncIterable<Uint8Array> {
     return this.bufferedBytes;
   }
 
+  /** True once the rest of the message was dropped (see the class comment). */
+  get isDiscarded(): boolean {
+    return this.discarded;
+  }
+
+  /**
+   * Drops the unread rest of the message and frees its bytes from the connection's read
+   * buffer; chunks still to arrive are dropped too. A pending read() gets null. Idempotent.
+   */
+  discard(): void {
+    if (this.discarded) return;
+    this.discarded = true;
+    const bytes = this.bufferedBytes;
+    this.chunks.length = 0;
+    this.bufferedBytes = 0;
+    if (bytes > 0) this.onConsumed(bytes);
+    if (!this.failure) this.ended = true;
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.resolve(null);
+  }
+
   /** @internal The push side, given to the frame reader. */
   sink(): MessageSink {
     return {
       write: (data) => {
+        if (this.discarded) return;
         if (this.waiter) {
           const { resolve } = this.waiter;
           this.waiter = null;
@@ -77,6 +112,7 @@ export class MessageReader implements AsyncIterable<Uint8Array> {
         this.bufferedBytes += data.length;
       },
       end: () => {
+        if (this.discarded) return;
         this.ended = true;
         if (this.waiter && this.chunks.length === 0) {
           const { resolve } = this.waiter;

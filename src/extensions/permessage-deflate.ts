@@ -141,8 +141,12 @@ export class PerMessageDeflate {
       inflate.write(data);
       inflate.write(TAIL);
       inflate.flush(constants.Z_SYNC_FLUSH, () => {
-        const out = concat(parts, total);
-        finish(new Uint8Array(out.buffer, out.byteOffset, out.length));
+        // Always a copy: zlib's output chunks are views of the stream's output buffer, which
+        // also holds earlier messages' bytes — another connection's, for a pooled stream.
+        const out = new Uint8Array(total);
+        let at = 0;
+        for (const part of parts) { out.set(part, at); at += part.length; }
+        finish(out);
       });
     }));
   }

@@ -1,7 +1,6 @@
 import { FLAG_COMPRESSED, FLAG_FIN, FLAG_FRAME_END, FLAG_FRAME_START } from '../codec/constants';
 import { ProtocolError } from '../errors';
 import { allocForOverwrite } from './alloc';
-import { sharedSlab } from './slab';
 
 /** Receives one message's bytes as they arrive (gorilla's NextReader, push side). */
 export interface MessageSink {
@@ -28,20 +27,35 @@ export interface MessageHandler {
 const MIN_FRAGMENTED_CAPACITY = 4096;
 
 /**
+ * Most a message buffer is given before its bytes arrive. A header may announce up to
+ * maxMessageBytes with one byte behind it: trusting it would let 15 bytes commit 64 MiB.
+ * Messages up to this size are still allocated once, exactly.
+ */
+export const MAX_UNBACKED_CAPACITY = 64 * 1024;
+
+/**
  * Turns payload segments (from FrameReader) into messages. A message that arrived whole in
- * one chunk is a view of that chunk (no copy); a single-frame message split across chunks is
- * sized exactly from its header. Fragmented messages grow by doubling, and
- * never past what the reader's maxMessageBytes check let through.
+ * one chunk is a view of that chunk (no copy). A message split across chunks is assembled
+ * in a buffer that grows as its bytes arrive, by doubling, up to the size its header gave
+ * (a single frame) — never more than MAX_UNBACKED_CAPACITY ahead of the bytes received,
+ * and never past what the reader's maxMessageBytes check let through.
  */
 export class MessageAssembler {
   private buffer: Uint8Array | null = null;
   private length = 0;
+  /** The size the first frame's header gave: growth stops there while the message fits it. */
+  private expected = 0;
   private opcode = 0;
   private compressed = false;
   private fragments = 0;
   private sink: MessageSink | undefined;
 
-  constructor(private readonly handler: MessageHandler, private readonly maxFragments: number) {}
+  constructor(
+    private readonly handler: MessageHandler,
+    private readonly maxFragments: number,
+    /** The reader's maxMessageBytes: a buffer never grows past it. */
+    private readonly maxMessageBytes = Number.MAX_SAFE_INTEGER,
+  ) {}
 
   /**
    * One data segment with its scan record fields. `stable`: the view stays valid after this
@@ -57,7 +71,7 @@ export class MessageAssembler {
         // The whole message is this one segment: hand it over without assembling.
         const { opcode, compressed } = this;
         this.reset();
-        this.handler.onMessage(opcode, stable ? data : sharedSlab.copy(data), compressed);
+        this.handler.onMessage(opcode, stable ? data : data.slice(), compressed);
         return undefined;
       }
     }
@@ -65,17 +79,19 @@ export class MessageAssembler {
       return new ProtocolError('WS_ERR_TOO_MANY_FRAGMENTS', 1009, `message spans more than ${this.maxFragments} frames`);
     }
     if (this.sink) {
-      if (data.length > 0) this.sink.write(stable ? data : sharedSlab.copy(data));
+      // Unstable bytes are copied into a buffer of their own, never a shared one: whatever
+      // the application can reach from a chunk holds only this connection's bytes.
+      if (data.length > 0) this.sink.write(stable ? data : data.slice());
       if (isMessageEnd) this.finishSink();
       return undefined;
     }
-    this.append(data, frameLength);
+    this.append(data, frameLength, (flags & FLAG_FIN) !== 0);
     if (isMessageEnd) this.finish();
     return undefined;
   }
 
   /** Fails the message in progress (the connection is going away). */
-  abort(error: Error = new Error('connection failed')): void {
+  abort(error: Error): void {
     const sink = this.sink;
     this.reset();
     sink?.abort(error);
@@ -88,13 +104,19 @@ export class MessageAssembler {
     this.sink = this.handler.onMessageStart?.(opcode, compressed);
   }
 
-  private append(data: Uint8Array, frameLength: number): void {
+  private append(data: Uint8Array, frameLength: number, isFinal: boolean): void {
     const needed = this.length + data.length;
-    if (this.buffer === null || needed > this.buffer.length) {
-      // First frame of a single-frame message: its header gave the exact size.
-      const hint = this.buffer === null ? Math.max(frameLength, needed) : 0;
-      const grown = allocForOverwrite(Math.max(hint, needed, (this.buffer?.length ?? MIN_FRAGMENTED_CAPACITY / 2) * 2));
-      if (this.buffer !== null) grown.set(this.buffer.subarray(0, this.length));
+    if (this.buffer === null) {
+      // The first frame's header says how long it is: the whole message when FIN is set, and
+      // then the buffer ends exactly sized. Only a bounded part of it is trusted up front.
+      const announced = Math.max(frameLength, needed);
+      this.expected = isFinal ? announced : Number.MAX_SAFE_INTEGER;
+      const initial = Math.max(needed, Math.min(announced, MAX_UNBACKED_CAPACITY));
+      this.buffer = allocForOverwrite(isFinal ? initial : Math.max(initial, MIN_FRAGMENTED_CAPACITY));
+    } else if (needed > this.buffer.length) {
+      const cap = needed <= this.expected ? Math.min(this.expected, this.maxMessageBytes) : this.maxMessageBytes;
+      const grown = allocForOverwrite(Math.max(needed, Math.min(this.buffer.length * 2, cap)));
+      grown.set(this.buffer.subarray(0, this.length));
       this.buffer = grown;
     }
     this.buffer.set(data, this.length);

@@ -8,7 +8,6 @@ import {
 import { errorFromStatus, ProtocolError } from '../errors';
 import { Defaults, MAX_CONTROL_PAYLOAD_BYTES } from '../protocol/limits';
 import { MessageAssembler, type MessageHandler } from './assembler';
-import { sharedSlab } from './slab';
 
 /** Which end of the connection this reader serves: servers read masked frames, clients unmasked. */
 export type Role = 'server' | 'client';
@@ -27,7 +26,7 @@ export interface FrameReaderOptions {
 
 /** What a FrameReader reports: messages (through MessageHandler), control frames and errors. */
 export interface FrameHandler extends MessageHandler {
-  /** A complete control frame. `payload` is the reader's own copy. */
+  /** A complete control frame. `payload` is the reader's own copy, in a buffer of its own. */
   onControl(opcode: number, payload: Uint8Array): void;
   /** A violation: nothing after it is read. The records before it were delivered. */
   onError(error: ProtocolError): void;
@@ -84,7 +83,7 @@ export class FrameReader {
     this.scanOptions = (options.role === 'server' ? SCAN_REQUIRE_MASK : SCAN_FORBID_MASK)
       | (options.allowRsv1 ? SCAN_ALLOW_RSV1 : 0);
     this.maxMessageBytes = options.maxMessageBytes ?? Defaults.maxMessageBytes;
-    this.assembler = new MessageAssembler(handler, options.maxFragments ?? Defaults.maxFragments);
+    this.assembler = new MessageAssembler(handler, options.maxFragments ?? Defaults.maxFragments, this.maxMessageBytes);
   }
 
   /** Allows RSV1 from now on (an extension was agreed after construction). */
@@ -194,14 +193,16 @@ export class FrameReader {
 
   private collectControl(opcode: number, segment: Uint8Array, isEnd: boolean): void {
     if (isEnd && this.controlLength === 0) {
-      this.handler.onControl(opcode, sharedSlab.copy(segment)); // the usual case: whole in one read
+      // The usual case: whole in one read. Copied into a buffer of its own (at most 125
+      // bytes): the handler's user may keep it, or transfer its ArrayBuffer.
+      this.handler.onControl(opcode, segment.slice());
       return;
     }
     const control = this.control ??= new Uint8Array(MAX_CONTROL_PAYLOAD_BYTES);
     control.set(segment, this.controlLength);
     this.controlLength += segment.length;
     if (!isEnd) return;
-    const payload = sharedSlab.copy(control.subarray(0, this.controlLength));
+    const payload = control.slice(0, this.controlLength);
     this.controlLength = 0;
     this.handler.onControl(opcode, payload);
   }
@@ -209,7 +210,7 @@ export class FrameReader {
   private fail(error: ProtocolError): void {
     if (this.halted) return;
     this.halted = true;
-    this.assembler.abort();
+    this.assembler.abort(error); // a message streaming to a reader fails with the same typed error
     this.handler.onError(error);
   }
 }

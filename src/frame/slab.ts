@@ -42,8 +42,9 @@ export class Slab {
 }
 
 /**
- * The process-wide slab the writers and readers share (JavaScript is single-threaded per
- * isolate). Measured: a 125-byte `new Uint8Array` that escapes costs ~3 µs in V8 (its
+ * The process-wide slab the writers share (JavaScript is single-threaded per isolate). Its
+ * regions are for bytes on their way to a socket, never for anything handed to the
+ * application: a region's `.buffer` is the whole slab, other connections' bytes included. Measured: a 125-byte `new Uint8Array` that escapes costs ~3 µs in V8 (its
  * backing store is allocated off-heap); a slab region costs a subarray. See bench/RESULTS.md.
  */
 export const sharedSlab = new Slab();

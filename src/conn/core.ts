@@ -208,7 +208,8 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
 
   close(code: number | undefined, reason: string): Promise<CloseInfo> {
     const payload = encodeClosePayload(code, reason);
-    if (this.state === 'open') this.startClosing(payload);
+    // A failure already decided (its close frame goes out next turn) keeps its own code.
+    if (this.state === 'open' && !this.failure) this.startClosing(payload);
     return this.closed;
   }
 

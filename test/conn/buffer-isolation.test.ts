@@ -74,11 +74,14 @@ describe.each(['js', 'wasm'] as CodecKind[])('whatever a user reaches from a pay
     let streamer: Conn | undefined;
     const others: Conn[] = [];
     const chunks: Uint8Array[] = [];
-    const server = await serve({ port: 0, codec, compression: false }, async (conn) => {
+    // A plain handler keeps the connections it stashes (an async one that returns is closed).
+    const server = await serve({ port: 0, codec, compression: false }, (conn) => {
       if (conn.request?.url !== '/stream') { others.push(conn); return; }
       streamer = conn;
-      const reader = await conn.nextReader();
-      for await (const chunk of reader) chunks.push(chunk);
+      void (async () => {
+        const reader = await conn.nextReader();
+        for await (const chunk of reader) chunks.push(chunk);
+      })().catch(() => {});
     });
     const port = server.address().port;
     const other = await dial(`ws://127.0.0.1:${port}/other`, { compression: false });

@@ -1,0 +1,153 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The package as a user gets it: `npm pack` of the dist/ that `npm test` has just built,
+// installed with npm into an empty project outside the repository (wasmws has no runtime
+// dependencies, so --offline works). That project holds only the package, TypeScript's
+// @types/node (symlinked, as a user installs it) and the fixtures here; the repository's
+// TypeScript checks them with skipLibCheck off, so every published declaration is checked.
+const root = join(__dirname, '..', '..');
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const FIXTURES = ['consumer.mts', 'consumer.cts', 'bundler.mts', 'codec-only.mts'];
+
+// What a user's strict project sets; lib without DOM, so Node's types must suffice.
+const strict = {
+  strict: true,
+  skipLibCheck: false,
+  exactOptionalPropertyTypes: true,
+  noUncheckedIndexedAccess: true,
+  target: 'es2022',
+  lib: ['es2022'],
+  // TypeScript 6 includes no @types by default.
+  types: ['node'],
+};
+const PROJECTS: Record<string, { compilerOptions: Record<string, unknown>; files: string[] }> = {
+  // Emits consumer.mjs and consumer.cjs, which the run tests below start.
+  nodenext: { compilerOptions: { ...strict, module: 'nodenext' }, files: ['consumer.mts', 'consumer.cts'] },
+  // node16 has no require(ESM): a require() typed by ESM declarations is an error there.
+  node16: { compilerOptions: { ...strict, module: 'node16', noEmit: true }, files: ['consumer.mts', 'consumer.cts'] },
+  bundler: { compilerOptions: { ...strict, module: 'preserve', moduleResolution: 'bundler', noEmit: true }, files: ['bundler.mts'] },
+  codecOnly: { compilerOptions: { ...strict, module: 'nodenext', types: [], noEmit: true }, files: ['codec-only.mts'] },
+};
+
+let dir = '';
+let packed: { path: string }[] = [];
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+// Each project's tsc output ('' when clean), started together once the package is installed.
+const checks: Record<string, Promise<string>> = {};
+
+/** Runs `file` with `args` in the consumer project; resolves with its stdout + stderr. */
+function run(file: string, args: string[]): Promise<{ code: number; out: string }> {
+  // The bin's `#!/usr/bin/env node` finds the node running this test.
+  const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` };
+  return new Promise((resolve) => {
+    execFile(file, args, { cwd: dir, env, timeout: 20_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: (stdout + stderr).trim() });
+    });
+  });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'wasmws-package-'));
+  const [report] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root, encoding: 'utf8' }));
+  packed = report.files;
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', join(dir, report.filename)], { cwd: dir, stdio: 'ignore' });
+  mkdirSync(join(dir, 'node_modules', '@types'));
+  symlinkSync(join(root, 'node_modules', '@types', 'node'), join(dir, 'node_modules', '@types', 'node'), 'dir');
+  for (const file of FIXTURES) cpSync(join(__dirname, file), join(dir, file));
+  for (const [name, project] of Object.entries(PROJECTS)) {
+    writeFileSync(join(dir, `tsconfig.${name}.json`), JSON.stringify(project));
+    checks[name] = run(process.execPath, [tsc, '-p', `tsconfig.${name}.json`]).then((r) => r.out);
+  }
+  // Settled here, so a failure is reported by its test, not as an unhandled rejection.
+  await Promise.all(Object.values(checks));
+}, 120_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Every file path a package.json field or an "exports" condition names. */
+function targets(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (value && typeof value === 'object') return Object.values(value).flatMap(targets);
+  return [];
+}
+
+describe('the packed package', () => {
+  it('holds dist/, package.json and the README, and every file package.json names', () => {
+    const files = packed.map((f) => f.path);
+    expect(files.filter((f) => !/^(dist\/[\w-]+\.(js|cjs|d\.ts|d\.cts)|package\.json|README\.md|LICENSE)$/.test(f))).toEqual([]);
+    const named = [pkg.main, pkg.module, pkg.types, ...targets(pkg.bin), ...targets(pkg.exports)];
+    expect(named.map((f: string) => f.replace(/^\.\//, '')).filter((f) => !files.includes(f))).toEqual([]);
+  });
+
+  it('gives each subpath import and require files, each with types of its own format first', () => {
+    for (const [subpath, conditions] of Object.entries(pkg.exports)) {
+      if (subpath === './package.json') continue;
+      const name = subpath === '.' ? 'index' : subpath.slice(2);
+      expect(conditions, subpath).toEqual({
+        import: { types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` },
+        require: { types: `./dist/${name}.d.cts`, default: `./dist/${name}.cjs` },
+      });
+      for (const branch of Object.values(conditions as Record<string, object>)) expect(Object.keys(branch)[0]).toBe('types');
+    }
+  });
+
+  it('type-checks in an ESM and a CommonJS consumer under module nodenext, strict', async () => {
+    expect(await checks.nodenext).toBe('');
+  });
+
+  it('type-checks under module node16, where require() needs CommonJS declarations (.d.cts)', async () => {
+    expect(await checks.node16).toBe('');
+  });
+
+  it('type-checks under moduleResolution bundler, strict', async () => {
+    expect(await checks.bundler).toBe('');
+  });
+
+  it('wasmws/codec type-checks without @types/node and without the DOM lib', async () => {
+    expect(await checks.codecOnly).toBe('');
+  });
+
+  it('runs as an ES module: serve, dial, echo through the hub (deflate on and off), close', async () => {
+    expect(await checks.nodenext).toBe('');
+    expect(await run(process.execPath, ['consumer.mjs'])).toEqual({
+      code: 0,
+      out: 'esm header=2 text=true | hello deflate deflate=true close=1000 | hello plain deflate=false close=1000 | rejected=WS_ERR_HANDSHAKE 404',
+    });
+  });
+
+  it('runs as CommonJS through require()', async () => {
+    expect(await checks.nodenext).toBe('');
+    expect(readFileSync(join(dir, 'consumer.cjs'), 'utf8')).toContain('require("wasmws")');
+    expect(await run(process.execPath, ['consumer.cjs'])).toEqual({
+      code: 0,
+      out: 'cjs header=2 text=true | hello deflate deflate=true close=1000 | hello plain deflate=false close=1000 | rejected=WS_ERR_HANDSHAKE 404',
+    });
+  });
+
+  it('installs its bin: node_modules/.bin/wasmws --help', async () => {
+    const { code, out } = await run(join(dir, 'node_modules', '.bin', 'wasmws'), ['--help']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^usage: wasmws <command>/);
+  });
+
+  it('loads nothing at run time but node: built-ins and the optional peer redis (devDependencies are bundled)', () => {
+    const distDir = join(dir, 'node_modules', 'wasmws', 'dist');
+    const bare = new Set<string>();
+    for (const file of readdirSync(distDir).filter((f) => /\.c?js$/.test(f))) {
+      const source = readFileSync(join(distDir, file), 'utf8');
+      for (const [, spec] of source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g)) {
+        if (!spec!.startsWith('.') && !spec!.startsWith('node:')) bare.add(spec!);
+      }
+    }
+    expect([...bare]).toEqual(['redis']);
+    expect(pkg.peerDependenciesMeta.redis.optional).toBe(true);
+    expect(pkg.dependencies).toBeUndefined();
+  });
+});

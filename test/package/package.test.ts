@@ -3,6 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, syml
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConsumerTypeChecker, type TypeCheck } from './typecheck';
 
 // The package as a user gets it: `npm pack` of the dist/ that `npm test` has just built,
 // installed with npm into an empty project outside the repository (wasmws has no runtime
@@ -10,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @types/node (symlinked, as a user installs it) and the fixtures here; the repository's
 // TypeScript checks them with skipLibCheck off, so every published declaration is checked.
 const root = join(__dirname, '..', '..');
-const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const FIXTURES = ['consumer.mts', 'consumer.cts', 'bundler.mts', 'codec-only.mts'];
 
 // What a user's strict project sets; lib without DOM, so Node's types must suffice.
@@ -24,33 +24,35 @@ const strict = {
   // TypeScript 6 includes no @types by default.
   types: ['node'],
 };
-const PROJECTS: Record<string, { compilerOptions: Record<string, unknown>; files: string[] }> = {
+const PROJECTS = {
   // Emits consumer.mjs and consumer.cjs, which the run tests below start.
-  nodenext: { compilerOptions: { ...strict, module: 'nodenext' }, files: ['consumer.mts', 'consumer.cts'] },
+  nodenext: { compilerOptions: { ...strict, module: 'nodenext' }, files: ['consumer.mts', 'consumer.cts'], emit: true },
   // node16 has no require(ESM): a require() typed by ESM declarations is an error there.
-  node16: { compilerOptions: { ...strict, module: 'node16', noEmit: true }, files: ['consumer.mts', 'consumer.cts'] },
-  bundler: { compilerOptions: { ...strict, module: 'preserve', moduleResolution: 'bundler', noEmit: true }, files: ['bundler.mts'] },
-  codecOnly: { compilerOptions: { ...strict, module: 'nodenext', types: [], noEmit: true }, files: ['codec-only.mts'] },
+  node16: { compilerOptions: { ...strict, module: 'node16' }, files: ['consumer.mts', 'consumer.cts'], emit: false },
+  bundler: { compilerOptions: { ...strict, module: 'preserve', moduleResolution: 'bundler' }, files: ['bundler.mts'], emit: false },
+  codecOnly: { compilerOptions: { ...strict, module: 'nodenext', types: [] }, files: ['codec-only.mts'], emit: false },
 };
 
 let dir = '';
 let packed: { path: string }[] = [];
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-// Each project's tsc output ('' when clean), started together once the package is installed.
-const checks: Record<string, Promise<string>> = {};
+const checks = {} as Record<keyof typeof PROJECTS, TypeCheck>;
+/** The entry declarations among a check's files (the shared-* chunks they import left out). */
+const entries = (check: TypeCheck) => check.declarations.filter((f) => !f.startsWith('shared-'));
 
-/** Runs `file` with `args` in the consumer project; resolves with its stdout + stderr. */
-function run(file: string, args: string[]): Promise<{ code: number; out: string }> {
+/** Runs `file` with `args` in the consumer project; resolves with its exit code (1 when killed) and stdout + stderr. */
+function run(file: string, args: string[], timeout = 20_000): Promise<{ code: number; out: string }> {
   // The bin's `#!/usr/bin/env node` finds the node running this test.
   const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` };
   return new Promise((resolve) => {
-    execFile(file, args, { cwd: dir, env, timeout: 20_000, encoding: 'utf8' }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: (stdout + stderr).trim() });
+    execFile(file, args, { cwd: dir, env, timeout, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const killed = err?.killed ? `killed after ${timeout} ms` : '';
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}${stderr}${killed}`.trim() });
     });
   });
 }
 
-beforeAll(async () => {
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'wasmws-package-'));
   const [report] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root, encoding: 'utf8' }));
   packed = report.files;
@@ -59,12 +61,10 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'node_modules', '@types'));
   symlinkSync(join(root, 'node_modules', '@types', 'node'), join(dir, 'node_modules', '@types', 'node'), 'dir');
   for (const file of FIXTURES) cpSync(join(__dirname, file), join(dir, file));
+  const checker = new ConsumerTypeChecker(dir);
   for (const [name, project] of Object.entries(PROJECTS)) {
-    writeFileSync(join(dir, `tsconfig.${name}.json`), JSON.stringify(project));
-    checks[name] = run(process.execPath, [tsc, '-p', `tsconfig.${name}.json`]).then((r) => r.out);
+    checks[name as keyof typeof PROJECTS] = checker.check(project.compilerOptions, project.files, project.emit);
   }
-  // Settled here, so a failure is reported by its test, not as an unhandled rejection.
-  await Promise.all(Object.values(checks));
 }, 120_000);
 
 afterAll(() => {
@@ -98,24 +98,27 @@ describe('the packed package', () => {
     }
   });
 
-  it('type-checks in an ESM and a CommonJS consumer under module nodenext, strict', async () => {
-    expect(await checks.nodenext).toBe('');
+  it('type-checks in an ESM and a CommonJS consumer under module nodenext, strict, each with its own declarations', () => {
+    expect(checks.nodenext.errors).toBe('');
+    expect(entries(checks.nodenext)).toEqual(['codec.d.cts', 'codec.d.ts', 'hub.d.cts', 'hub.d.ts', 'index.d.cts', 'index.d.ts']);
   });
 
-  it('type-checks under module node16, where require() needs CommonJS declarations (.d.cts)', async () => {
-    expect(await checks.node16).toBe('');
+  it('type-checks under module node16, where require() needs CommonJS declarations (.d.cts)', () => {
+    expect(checks.node16.errors).toBe('');
   });
 
-  it('type-checks under moduleResolution bundler, strict', async () => {
-    expect(await checks.bundler).toBe('');
+  it('type-checks under moduleResolution bundler, strict', () => {
+    expect(checks.bundler.errors).toBe('');
+    expect(entries(checks.bundler)).toEqual(['codec.d.cts', 'codec.d.ts', 'hub.d.ts', 'index.d.ts']);
   });
 
-  it('wasmws/codec type-checks without @types/node and without the DOM lib', async () => {
-    expect(await checks.codecOnly).toBe('');
+  it('wasmws/codec type-checks without @types/node and without the DOM lib', () => {
+    expect(checks.codecOnly.errors).toBe('');
+    expect(entries(checks.codecOnly)).toEqual(['codec.d.ts']);
   });
 
   it('runs as an ES module: serve, dial, echo through the hub (deflate on and off), close', async () => {
-    expect(await checks.nodenext).toBe('');
+    expect(checks.nodenext.errors).toBe('');
     expect(await run(process.execPath, ['consumer.mjs'])).toEqual({
       code: 0,
       out: 'esm header=2 text=true | hello deflate deflate=true close=1000 | hello plain deflate=false close=1000 | rejected=WS_ERR_HANDSHAKE 404',
@@ -123,7 +126,7 @@ describe('the packed package', () => {
   });
 
   it('runs as CommonJS through require()', async () => {
-    expect(await checks.nodenext).toBe('');
+    expect(checks.nodenext.errors).toBe('');
     expect(readFileSync(join(dir, 'consumer.cjs'), 'utf8')).toContain('require("wasmws")');
     expect(await run(process.execPath, ['consumer.cjs'])).toEqual({
       code: 0,

@@ -2,6 +2,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import { rollup } from 'rollup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsumerTypeChecker, type TypeCheck } from './typecheck';
 
@@ -32,6 +34,9 @@ const PROJECTS = {
   bundler: { compilerOptions: { ...strict, module: 'preserve', moduleResolution: 'bundler' }, files: ['bundler.mts'], emit: false },
   codecOnly: { compilerOptions: { ...strict, module: 'nodenext', types: [] }, files: ['codec-only.mts'], emit: false },
 };
+
+/** What consumer.mts and consumer.cts print after "esm " / "cjs ". */
+const ECHOED = 'header=2 text=true | hello deflate deflate=true close=1000 | hello plain deflate=false close=1000 | rejected=WS_ERR_HANDSHAKE 404';
 
 let dir = '';
 let packed: { path: string }[] = [];
@@ -119,19 +124,24 @@ describe('the packed package', () => {
 
   it('runs as an ES module: serve, dial, echo through the hub (deflate on and off), close', async () => {
     expect(checks.nodenext.errors).toBe('');
-    expect(await run(process.execPath, ['consumer.mjs'])).toEqual({
-      code: 0,
-      out: 'esm header=2 text=true | hello deflate deflate=true close=1000 | hello plain deflate=false close=1000 | rejected=WS_ERR_HANDSHAKE 404',
-    });
+    expect(await run(process.execPath, ['consumer.mjs'])).toEqual({ code: 0, out: `esm ${ECHOED}` });
+  });
+
+  it('runs bundled by a bundler that trusts its "sideEffects": false', async () => {
+    expect(checks.nodenext.errors).toBe('');
+    // node-resolve passes the package's sideEffects to rollup, which then drops every module
+    // whose exports go unused: a module that had to run for its effects would be lost.
+    const bundle = await rollup({ input: join(dir, 'consumer.mjs'), external: [/^node:/, 'redis'], plugins: [nodeResolve()], logLevel: 'silent' });
+    await bundle.write({ file: join(dir, 'bundled.mjs'), format: 'esm' });
+    await bundle.close();
+    expect(readFileSync(join(dir, 'bundled.mjs'), 'utf8')).not.toMatch(/from ['"]wasmws/);
+    expect(await run(process.execPath, ['bundled.mjs'])).toEqual({ code: 0, out: `esm ${ECHOED}` });
   });
 
   it('runs as CommonJS through require()', async () => {
     expect(checks.nodenext.errors).toBe('');
     expect(readFileSync(join(dir, 'consumer.cjs'), 'utf8')).toContain('require("wasmws")');
-    expect(await run(process.execPath, ['consumer.cjs'])).toEqual({
-      code: 0,
-      out: 'cjs header=2 text=true | hello deflate deflate=true close=1000 | hello plain deflate=false close=1000 | rejected=WS_ERR_HANDSHAKE 404',
-    });
+    expect(await run(process.execPath, ['consumer.cjs'])).toEqual({ code: 0, out: `cjs ${ECHOED}` });
   });
 
   it('installs its bin: node_modules/.bin/wasmws --help', async () => {

@@ -39,7 +39,14 @@ export default [
     input: { cli: 'src/cli/main.ts', bench: 'src/bench/index.ts' },
     external,
     plugins: [raw(), nodeResolve(), ts()],
-    output: { dir: 'dist', format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'cli-[hash].js', banner: '#!/usr/bin/env node' },
+    output: {
+      dir: 'dist',
+      format: 'esm',
+      entryFileNames: '[name].js',
+      chunkFileNames: 'cli-[hash].js',
+      // Only the bin is run as a program; the bench kit is a module.
+      banner: (chunk) => (chunk.isEntry && chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
+    },
   },
   {
     // The declarations twice: .d.ts beside the ESM files and .d.cts beside the CommonJS

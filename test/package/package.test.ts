@@ -9,9 +9,10 @@ import { ConsumerTypeChecker, type TypeCheck } from './typecheck';
 
 // The package as a user gets it: `npm pack` of the dist/ that `npm test` has just built,
 // installed with npm into an empty project outside the repository (wasmws has no runtime
-// dependencies, so --offline works). That project holds only the package, TypeScript's
-// @types/node (symlinked, as a user installs it) and the fixtures here; the repository's
-// TypeScript checks them with skipLibCheck off, so every published declaration is checked.
+// dependencies, so --offline works). That project holds only the package, @types/node
+// (symlinked from the repository, where a user would install it) and the fixtures here; the
+// repository's TypeScript checks them with skipLibCheck off, so every published declaration
+// is checked, and Node runs what it emits.
 const root = join(__dirname, '..', '..');
 const FIXTURES = ['consumer.mts', 'consumer.cts', 'bundler.mts', 'codec-only.mts'];
 
@@ -62,7 +63,7 @@ beforeAll(() => {
   const [report] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root, encoding: 'utf8' }));
   packed = report.files;
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', join(dir, report.filename)], { cwd: dir, stdio: 'ignore' });
+  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', join(dir, report.filename)], { cwd: dir, stdio: 'pipe' });
   mkdirSync(join(dir, 'node_modules', '@types'));
   symlinkSync(join(root, 'node_modules', '@types', 'node'), join(dir, 'node_modules', '@types', 'node'), 'dir');
   for (const file of FIXTURES) cpSync(join(__dirname, file), join(dir, file));

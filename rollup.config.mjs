@@ -1,6 +1,7 @@
-// dist/: ESM (.js) and CommonJS (.cjs) for `wasmws` and `wasmws/codec`, their .d.ts, and
-// the CLI. The .wasm bytes arrive through src/codec/wasm/binary.ts (base64), so every output
-// file is self-contained: nothing is looked up on disk or over the network at run time.
+// dist/: ESM (.js) and CommonJS (.cjs) for `wasmws`, `wasmws/codec` and `wasmws/hub`, their
+// .d.ts and .d.cts, and the CLI. The .wasm bytes arrive through src/codec/wasm/binary.ts
+// (base64), so every output file is self-contained: nothing is looked up on disk or over
+// the network at run time. test/package/ installs the packed package and checks all of it.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 import { readFileSync, rmSync } from 'node:fs';
@@ -38,12 +39,26 @@ export default [
     input: { cli: 'src/cli/main.ts', bench: 'src/bench/index.ts' },
     external,
     plugins: [raw(), nodeResolve(), ts()],
-    output: { dir: 'dist', format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'cli-[hash].js', banner: '#!/usr/bin/env node' },
+    output: {
+      dir: 'dist',
+      format: 'esm',
+      entryFileNames: '[name].js',
+      chunkFileNames: 'cli-[hash].js',
+      // Only the bin is run as a program; the bench kit is a module.
+      banner: (chunk) => (chunk.isEntry && chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
+    },
   },
   {
+    // The declarations twice: .d.ts beside the ESM files and .d.cts beside the CommonJS
+    // ones, so a `require` resolves to types of its own format (package.json "exports"),
+    // not ESM types masquerading as CommonJS. The plugin points each file's imports at
+    // its own kind (./shared-*.js or ./shared-*.cjs).
     input: entries,
     external,
     plugins: [dts({ tsconfig: './tsconfig.build.json' })],
-    output: { dir: 'dist', format: 'esm', entryFileNames: '[name].d.ts', chunkFileNames: 'shared-[hash].d.ts' },
+    output: [
+      { dir: 'dist', format: 'esm', entryFileNames: '[name].d.ts', chunkFileNames: 'shared-[hash].d.ts' },
+      { dir: 'dist', format: 'esm', entryFileNames: '[name].d.cts', chunkFileNames: 'shared-[hash].d.cts' },
+    ],
   },
 ];

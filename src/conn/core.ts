@@ -116,7 +116,9 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   private readonly inflater: InflatePipeline | undefined;
   private readonly onClosed: ((owner: Conn) => void) | undefined;
   private state: State = 'open';
+  /** Our close frame is queued (nothing more may be sent); closeWritten: it is with the socket. */
   private closeSent = false;
+  private closeWritten = false;
   private closeReceived: { code: number; reason: string } | null = null;
   private failure: { code: number; reason: string; error: Error } | null = null;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -174,13 +176,12 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     return this.inbox.nextReader();
   }
 
+  /** Rejects (never throws) once close() was called: a promise-returning API fails through its promise. */
   send(data: Sendable, options: SendOptions): Promise<void> {
-    this.checkOpen();
     return this.sender.send(data, options);
   }
 
   nextWriter(type: 'text' | 'binary'): Promise<MessageWriter> {
-    this.checkOpen();
     return this.sender.nextWriter(type === 'text' ? OP_TEXT : OP_BINARY);
   }
 
@@ -326,7 +327,6 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     this.inflater?.close();
     this.deflate?.close();
     for (const ping of this.pings?.splice(0) ?? []) ping.reject(error);
-    this.sender.abandon();
     this.closeInfo = info;
     this.resolveClosed?.(info);
     this.onClosed?.(this.owner);
@@ -342,7 +342,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     if (this.closeSent || this.state === 'closed') return;
     const frames: Uint8Array[] = [];
     this.writer.frame(opcode, payload, true, false, frames);
-    this.outbox.enqueue(frames);
+    this.outbox.enqueueControl(frames);
   }
 
   /** Resolves the ping this pong answers, and every older one (a peer may answer only the latest). */
@@ -358,8 +358,9 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     this.reader.halt();
     this.closeReceived = { code, reason };
     if (!this.closeSent) {
-      // Echo the code (RFC 6455 §5.5.1); no code received means an empty close back.
-      this.startClosing(code === CloseCode.NoStatus ? new Uint8Array(0) : encodeClosePayload(code));
+      // Echo the code and reason (RFC 6455 §5.5.1), as browsers, ws and websockets do; no
+      // code received means an empty close back.
+      this.startClosing(code === CloseCode.NoStatus ? new Uint8Array(0) : encodeClosePayload(code, reason));
     }
     this.inbox.fail(new CloseError(code, reason, true));
     this.endTcpIfDone();
@@ -369,21 +370,32 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     this.inbox.fail(new CloseError(code, reason, false, { cause: error }));
     if (this.state === 'closed') return;
     if (!this.closeSent) this.startClosing(encodeClosePayload(code, fitCloseReason(reason)));
-    // Nothing more will be read, so no close frame will be waited for: end the TCP side now.
+    // Nothing more will be read, so no close frame will be waited for: the server ends TCP
+    // once its close frame is written (onCloseWritten), now if it already is.
     this.outbox.flush();
-    if (this.role === 'server') this.socket.end();
-    else this.armCloseTimer(Math.min(this.options.closeTimeoutMs, 1000));
+    if (this.role === 'client') this.armCloseTimer(Math.min(this.options.closeTimeoutMs, 1000));
+    else if (this.closeWritten) this.socket.end();
   }
 
+  /**
+   * Queues our close frame behind every message sent before it (those being compressed and
+   * a streaming writer's included): they all go out first, in order. Sends from now on
+   * reject. closeTimeoutMs bounds the whole wait.
+   */
   private startClosing(payload: Uint8Array): void {
     const frames: Uint8Array[] = [];
     this.writer.frame(OP_CLOSE, payload, true, false, frames);
-    this.outbox.enqueue(frames);
+    this.outbox.enqueueClose(frames[0], () => this.onCloseWritten());
     this.closeSent = true;
     if (this.state === 'open') this.state = 'closing';
     this.keepalive?.stop();
     this.armCloseTimer(this.options.closeTimeoutMs);
-    this.sender.abandon(); // each waiting send rejects: not open
+  }
+
+  /** The server ends TCP once both close frames are exchanged, or at once when failing. */
+  private onCloseWritten(): void {
+    this.closeWritten = true;
+    if (this.role === 'server' && (this.closeReceived || this.failure)) this.socket.end();
   }
 
   private armCloseTimer(ms: number): void {
@@ -394,7 +406,10 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   /** The server ends TCP once both close frames are exchanged (RFC 6455 §7.1.1). */
   private endTcpIfDone(): void {
     if (!this.closeSent || !this.closeReceived) return;
-    this.outbox.flush();
-    if (this.role === 'server') this.socket.end();
+    if (this.closeWritten) {
+      if (this.role === 'server') this.socket.end();
+    } else {
+      this.outbox.flush(); // writes the echo now if nothing is ahead of it (onCloseWritten ends TCP)
+    }
   }
 }

@@ -221,6 +221,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   terminate(error: Error = new AlreadyClosedError('terminated')): void {
     if (!this.failure) this.failure = { code: CloseCode.Abnormal, reason: error.message, error };
     this.socket.destroy();
+    this.finish(); // now, not at the socket's 'close': queued sends reject rather than "write" to a dead socket
   }
 
   // ── what the parts report (FrameHandler, KeepaliveActions, SenderHost, FlowControl) ──
@@ -308,6 +309,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
 
   onSocketError(err: Error): void {
     if (!this.failure) this.failure = { code: CloseCode.Abnormal, reason: err.message, error: err };
+    this.finish(); // the socket is destroyed: what is still queued will never be written
   }
 
   finish(): void {

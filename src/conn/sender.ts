@@ -100,9 +100,9 @@ export class Sender {
     const written = outbox.whenWritten(work);
     // Without context takeover the payload is compressed apart from this connection (a
     // PreparedMessage shares it with every connection of the same parameters).
-    const compressed = deflate.shareKey === undefined ? deflate.compress(payload)
-      : data instanceof PreparedMessage ? data.compressedPayload(deflate.shareKey, () => deflate.compressAlone(payload))
-        : deflate.compressAlone(payload);
+    const compressed = data instanceof PreparedMessage && deflate.shareKey !== undefined
+      ? data.compressedPayload(deflate.shareKey, () => deflate.compressAlone(payload))
+      : deflate.compress(payload);
     compressed.then((bytes) => {
       const frames: Uint8Array[] = [];
       this.writer.message(opcode, bytes, frames, true);

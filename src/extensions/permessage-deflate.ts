@@ -101,11 +101,13 @@ export class PerMessageDeflate {
   }
 
   /**
-   * Compresses one message with this connection's own stream (context takeover: messages
-   * must be compressed in the order they are sent, one at a time). The result has its
-   * 00 00 ff ff tail removed. Rejects once close() was called.
+   * Compresses one message; the result has its 00 00 ff ff tail removed. With context
+   * takeover it uses this connection's own stream (messages are compressed one at a time,
+   * in the order they are sent, and it rejects once close() was called); without, see
+   * compressAlone().
    */
   compress(data: Uint8Array): Promise<Uint8Array> {
+    if (this.shareKey !== undefined) return this.compressAlone(data);
     const run = () => {
       if (this.closed) return Promise.reject(new Error('permessage-deflate is closed'));
       return this.limiter.run(() => deflateWith(this.deflate ??= openDeflate(this.deflateSettings), data));

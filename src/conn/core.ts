@@ -176,7 +176,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     return this.inbox.nextReader();
   }
 
-  /** Rejects (never throws) once close() was called: a promise-returning API fails through its promise. */
+  /** Rejects (never throws) once close() was called. */
   send(data: Sendable, options: SendOptions): Promise<void> {
     return this.sender.send(data, options);
   }
@@ -360,8 +360,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     this.reader.halt();
     this.closeReceived = { code, reason };
     if (!this.closeSent) {
-      // Echo the code and reason (RFC 6455 §5.5.1), as browsers, ws and websockets do; no
-      // code received means an empty close back.
+      // Echo code and reason (RFC 6455 §5.5.1, as browsers and ws do); none: an empty close.
       this.startClosing(code === CloseCode.NoStatus ? new Uint8Array(0) : encodeClosePayload(code, reason));
     }
     this.inbox.fail(new CloseError(code, reason, true));
@@ -372,18 +371,13 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     this.inbox.fail(new CloseError(code, reason, false, { cause: error }));
     if (this.state === 'closed') return;
     if (!this.closeSent) this.startClosing(encodeClosePayload(code, fitCloseReason(reason)));
-    // Nothing more will be read, so no close frame will be waited for: the server ends TCP
-    // once its close frame is written (onCloseWritten), now if it already is.
+    // Nothing more will be read: the server ends TCP once its close is written (onCloseWritten).
     this.outbox.flush();
     if (this.role === 'client') this.armCloseTimer(Math.min(this.options.closeTimeoutMs, 1000));
     else if (this.closeWritten) this.socket.end();
   }
 
-  /**
-   * Queues our close frame behind every message sent before it (those being compressed and
-   * a streaming writer's included): they all go out first, in order. Sends from now on
-   * reject. closeTimeoutMs bounds the whole wait.
-   */
+  /** Queues our close behind every message sent before it (compressing or streaming); closeTimeoutMs bounds the wait. */
   private startClosing(payload: Uint8Array): void {
     const frames: Uint8Array[] = [];
     this.writer.frame(OP_CLOSE, payload, true, false, frames);
@@ -408,10 +402,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   /** The server ends TCP once both close frames are exchanged (RFC 6455 §7.1.1). */
   private endTcpIfDone(): void {
     if (!this.closeSent || !this.closeReceived) return;
-    if (this.closeWritten) {
-      if (this.role === 'server') this.socket.end();
-    } else {
-      this.outbox.flush(); // writes the echo now if nothing is ahead of it (onCloseWritten ends TCP)
-    }
+    if (!this.closeWritten) this.outbox.flush(); // the echo goes now if nothing is ahead (then onCloseWritten)
+    else if (this.role === 'server') this.socket.end();
   }
 }

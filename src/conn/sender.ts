@@ -51,7 +51,8 @@ export class Sender {
   send(data: Sendable, options: SendOptions): Promise<void> {
     if (!this.host.isOpen) return Promise.reject(new AlreadyClosedError());
     const deflate = this.deflate;
-    if (deflate && deflate.canCompress && options.compress !== false) {
+    // A string of under threshold/3 UTF-16 units is under the threshold in UTF-8: no need to encode it twice.
+    if (deflate && deflate.canCompress && options.compress !== false && !(typeof data === 'string' && data.length * 3 < deflate.threshold)) {
       const { opcode, payload } = outgoing(data, options);
       if (payload.length >= deflate.threshold) return this.sendCompressed(data, opcode, payload, deflate);
     }

@@ -147,6 +147,20 @@ describe.each(modes)('send order, %s', (_name, compression) => {
     await Promise.all(results); // every send resolved: each was written
   });
 
+  it('a close received while our messages are compressing: they go out first, then the echo with its reason', async () => {
+    const sizes = [300_000, 300_000, 300_000];
+    const { url, serverConn } = await start(compression, (conn) => {
+      for (const size of sizes) void conn.send(noise(size)).catch(() => {});
+    });
+    const peer = await peerOf(url, compression);
+    peer.socket.write(clientFrame(OP_CLOSE, new Uint8Array([0x0f, 0xa1, 0x62, 0x79, 0x65]))); // 4001 'bye'
+    const { texts, close } = await wireMessages(peer);
+    expect(texts).toEqual(sizes.map((n) => `<${n} bytes>`));
+    expect(close).toEqual([4001, 'bye']);
+    expect(await (await serverConn).closed).toEqual({ code: 4001, reason: 'bye', wasClean: true });
+    await peer.waitClosed();
+  });
+
   it('close() twice: one close frame, both calls resolve with the same outcome', async () => {
     const { url, serverConn } = await start(compression);
     const peer = await peerOf(url, compression);

@@ -122,3 +122,25 @@ describe("the browser idiom: while (ws.bufferedAmount < limit) ws.send(chunk)", 
     await new Promise((r) => ws.addEventListener('close', r, { once: true }));
   }, 20_000);
 });
+
+describe('a compression that fails', () => {
+  it('rejects its send with WS_ERR_DEFLATE_FAILED, fails the connection with 1011, and stalls nobody else', async () => {
+    // A level zlib refuses: the stream cannot even be made. concurrency 3 is this test's own limiter.
+    const bad = { level: 42, concurrency: 3 };
+    for (let i = 0; i < 5; i++) {
+      const { conn, peer } = await connPair(bad);
+      const error = await conn.send(noise(4096)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WebSocketError);
+      expect((error as WebSocketError).code).toBe('WS_ERR_DEFLATE_FAILED');
+      await peer.waitFrames(1);
+      expect(peer.closeFrame()).toEqual([1011, 'compression failed']);
+      expect(await conn.closed).toMatchObject({ code: 1011, wasClean: false });
+    }
+    // The process-wide limiter for concurrency 3 still runs jobs.
+    const { conn, peer } = await connPair({ concurrency: 3 });
+    await conn.send(noise(4096));
+    await peer.waitFrames(1);
+    expect(peer.frames[0]).toMatchObject({ opcode: OP_BINARY, compressed: true });
+    peer.socket.destroy();
+  });
+});

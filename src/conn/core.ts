@@ -370,18 +370,18 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   private failNow(code: number, reason: string, error: Error): void {
     this.inbox.fail(new CloseError(code, reason, false, { cause: error }));
     if (this.state === 'closed') return;
-    if (!this.closeSent) this.startClosing(encodeClosePayload(code, fitCloseReason(reason)));
+    if (!this.closeSent) this.startClosing(encodeClosePayload(code, fitCloseReason(reason)), true);
     // Nothing more will be read: the server ends TCP once its close is written (onCloseWritten).
     this.outbox.flush();
     if (this.role === 'client') this.armCloseTimer(Math.min(this.options.closeTimeoutMs, 1000));
     else if (this.closeWritten) this.socket.end();
   }
 
-  /** Queues our close behind every message sent before it (compressing or streaming); closeTimeoutMs bounds the wait. */
-  private startClosing(payload: Uint8Array): void {
+  /** Queues our close behind every message sent before it (compressing or streaming; failing: see enqueueClose). */
+  private startClosing(payload: Uint8Array, failing = false): void {
     const frames: Uint8Array[] = [];
     this.writer.frame(OP_CLOSE, payload, true, false, frames);
-    this.outbox.enqueueClose(frames[0], () => this.onCloseWritten());
+    this.outbox.enqueueClose(frames[0], () => this.onCloseWritten(), failing);
     this.closeSent = true;
     if (this.state === 'open') this.state = 'closing';
     this.keepalive?.stop();

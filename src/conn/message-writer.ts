@@ -14,8 +14,11 @@ export interface FrameSink {
  * fragment, close() sends the final one. The message holds its place in the connection's
  * line from nextWriter() on: sends made while it is open go out after its final frame, and
  * so does the close frame of a conn.close() called meanwhile (the writer stays usable until
- * it is closed or the connection is gone; closeTimeoutMs still bounds the wait). Control
- * frames (pings, pongs) may go out between fragments.
+ * it is closed; a writer never closed holds the close back until closeTimeoutMs, when the
+ * TCP connection is dropped). When the connection fails instead (a protocol error, a full
+ * buffer with bufferFullPolicy 'close'), the close frame goes out after the fragments
+ * written so far and later writes reject. Control frames (pings, pongs) may go out between
+ * fragments (RFC 6455 §5.4).
  */
 export class MessageWriter {
   private started = false;

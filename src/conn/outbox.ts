@@ -114,8 +114,9 @@ export class Outbox {
       return this.whenWritable();
     }
     const item = work(frames, sizeOf(frames), false, false);
+    const written = this.whenWritten(item);
     this.queue(item);
-    return this.whenWritten(item);
+    return written;
   }
 
   /** Queues a frame that may overtake waiting work (a ping): written at the next flush. */
@@ -127,9 +128,25 @@ export class Outbox {
   /**
    * Queues the close frame behind everything queued before it (RFC 6455 §5.5.1: no data
    * after it). `onWritten` runs once it has been handed to the socket.
+   *
+   * `failing`: the close does not wait for a streamed message still open. It goes right
+   * after the fragments written so far (a control frame may sit between fragments, RFC 6455
+   * §5.4), that stream takes no more frames, and the work queued behind it is dropped (it
+   * could only follow the stream's final frame): its sends reject.
    */
-  enqueueClose(frame: Uint8Array, onWritten: () => void): void {
+  enqueueClose(frame: Uint8Array, onWritten: () => void, failing = false): void {
     if (this.closedError) return;
+    const line = this.line;
+    const open = failing && line ? line.findIndex((item) => item.open) : -1;
+    if (open >= 0) {
+      line![open].open = false;
+      const error = new AlreadyClosedError('the connection failed before this message could be sent');
+      for (const dropped of line!.splice(open + 1)) {
+        this.lineBytes -= dropped.bytes;
+        dropped.pending = false; // a fill() still to come is ignored
+        for (const waiter of dropped.waiters?.splice(0) ?? []) waiter.reject(error);
+      }
+    }
     const item = work([frame], frame.length, false, false);
     item.onWritten = onWritten;
     this.queue(item);
@@ -163,6 +180,7 @@ export class Outbox {
       this.line!.splice(index, 1);
       this.lineBytes -= item.bytes;
     }
+    item.pending = false;
     for (const waiter of item.waiters?.splice(0) ?? []) waiter.reject(error);
     this.advance();
   }
@@ -177,6 +195,7 @@ export class Outbox {
   /** Adds frames to a streamed message (`last`: its final frame); resolves as enqueue() does. */
   appendStream(item: OutgoingWork, frames: Uint8Array[], last: boolean): Promise<void> {
     if (this.closedError) return Promise.reject(this.closedError);
+    if (!item.open) return Promise.reject(new AlreadyClosedError('this message was cut short: the connection failed'));
     item.frames.push(...frames);
     const size = sizeOf(frames);
     item.bytes += size;

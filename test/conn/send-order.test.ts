@@ -203,6 +203,43 @@ describe.each(modes)('send order, %s', (_name, compression) => {
     expect(String(await lateSend)).toMatch(/closing or closed/);
   });
 
+  it('a writer never closed after close(): the close waits for it until closeTimeoutMs, then TCP is dropped', async () => {
+    let writes!: Promise<unknown>;
+    const { url, serverConn } = await start(compression, async (conn) => {
+      const writer = await conn.nextWriter('text');
+      await writer.write('never finished');
+      void conn.close();
+      await sleep(50);
+      writes = writer.write('more').then(() => 'written', (e: unknown) => e); // still usable while closing
+    }, { closeTimeoutMs: 300 });
+    const peer = await peerOf(url, compression);
+    expect(await (await serverConn).closed).toMatchObject({ code: 1006, wasClean: false });
+    await peer.waitClosed();
+    expect(peer.closeFrame()).toBeUndefined(); // no close frame in the middle of the message
+    expect(await writes).toBe('written');
+  });
+
+  it('a failing connection does not wait for an open writer: the close goes after its fragments so far', async () => {
+    let outcomes!: Promise<unknown[]>;
+    const { url, serverConn } = await start(compression, async (conn) => {
+      const writer = await conn.nextWriter('text');
+      await writer.write('frag-');
+      const behind = conn.send('queued behind the writer').then(() => 'sent', (e: unknown) => e);
+      try { await conn.read(); } catch { /* the peer's bad frame fails the connection */ }
+      outcomes = Promise.all([behind, writer.write('late').then(() => 'written', (e: unknown) => e)]);
+    }, { closeTimeoutMs: 10_000 });
+    const peer = await peerOf(url, compression);
+    await sleep(50);
+    peer.socket.write(clientFrame(0x3, 'reserved opcode'));
+    await peer.waitFrames(1, 2000); // long before closeTimeoutMs
+    expect(peer.closeFrame()?.[0]).toBe(1002);
+    expect(peer.frames.map((f) => f.opcode)).toEqual([OP_CLOSE]); // the fragment never completed
+    expect(await (await serverConn).closed).toMatchObject({ code: 1002 });
+    const [behind, late] = await outcomes;
+    expect(behind).toBeInstanceOf(WebSocketError);
+    expect(late).toBeInstanceOf(WebSocketError);
+  });
+
   it('terminate() with sends still queued (compressing or not): each rejects with a CloseError, none hangs', async () => {
     const { url, serverConn } = await start(compression);
     const client = await dial(url, { compression });

@@ -43,6 +43,18 @@ export interface OutgoingWork {
   onWritten: (() => void) | null;
 }
 
+function ignore(): void {}
+
+/**
+ * `promise`, marked as handled: a send nobody awaits (fire and forget, a broadcast loop)
+ * must not become an unhandled rejection that ends the process when the connection goes.
+ * Whoever awaits it still sees the rejection.
+ */
+export function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(ignore);
+  return promise;
+}
+
 /** Outboxes with frames to write this turn: one deferred callback flushes them all. */
 let dirty: Outbox[] = [];
 
@@ -108,7 +120,7 @@ export class Outbox {
    * the socket and the socket is under its high-water mark (rejects if the connection goes).
    */
   enqueue(frames: Uint8Array[]): Promise<void> {
-    if (this.closedError) return Promise.reject(this.closedError);
+    if (this.closedError) return handled(Promise.reject(this.closedError));
     if (this.line === null || this.line.length === 0) {
       this.push(frames);
       return this.whenWritable();
@@ -194,8 +206,8 @@ export class Outbox {
 
   /** Adds frames to a streamed message (`last`: its final frame); resolves as enqueue() does. */
   appendStream(item: OutgoingWork, frames: Uint8Array[], last: boolean): Promise<void> {
-    if (this.closedError) return Promise.reject(this.closedError);
-    if (!item.open) return Promise.reject(new AlreadyClosedError('this message was cut short: the connection failed'));
+    if (this.closedError) return handled(Promise.reject(this.closedError));
+    if (!item.open) return handled(Promise.reject(new AlreadyClosedError('this message was cut short: the connection failed')));
     item.frames.push(...frames);
     const size = sizeOf(frames);
     item.bytes += size;
@@ -208,8 +220,8 @@ export class Outbox {
 
   /** Resolves when `item`'s frames so far are with the socket and it is under its high-water mark. */
   whenWritten(item: OutgoingWork): Promise<void> {
-    if (this.closedError) return Promise.reject(this.closedError);
-    return new Promise((resolve, reject) => (item.waiters ??= []).push({ resolve, reject }));
+    if (this.closedError) return handled(Promise.reject(this.closedError));
+    return handled(new Promise((resolve, reject) => (item.waiters ??= []).push({ resolve, reject })));
   }
 
   /**
@@ -228,13 +240,13 @@ export class Outbox {
 
   /** Resolves when everything queued so far for the next flush is with the socket and the socket is not over its high-water mark. */
   whenWritable(): Promise<void> {
-    if (this.closedError) return Promise.reject(this.closedError);
+    if (this.closedError) return handled(Promise.reject(this.closedError));
     if (!this.scheduled && this.frames.length === 0 && !this.socket.writableNeedDrain) return Promise.resolve();
     let waiting = this.waiting;
     if (waiting === null) {
       let resolve!: () => void;
       let reject!: (e: Error) => void;
-      const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+      const promise = handled(new Promise<void>((res, rej) => { resolve = res; reject = rej; }));
       waiting = this.waiting = { promise, resolve, reject };
     }
     if (!this.scheduled) this.settleWaiters(); // nothing queued: only the drain is awaited

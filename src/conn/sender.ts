@@ -6,7 +6,7 @@ import type { FrameWriter } from '../frame/writer';
 import type { BufferFullPolicy } from '../options';
 import { CloseCode } from '../protocol/close-code';
 import { MessageWriter } from './message-writer';
-import type { Outbox } from './outbox';
+import { handled, type Outbox } from './outbox';
 
 /** What send() takes. */
 export type Sendable = string | Uint8Array | ArrayBuffer | ArrayBufferView | PreparedMessage;
@@ -47,9 +47,12 @@ export class Sender {
     private readonly host: SenderHost,
   ) {}
 
-  /** Sends a message, behind everything sent before it (a streaming writer's message included). */
+  /**
+   * Sends a message, behind everything sent before it (a streaming writer's message
+   * included). The promise is marked handled: not awaiting it never crashes the process.
+   */
   send(data: Sendable, options: SendOptions): Promise<void> {
-    if (!this.host.isOpen) return Promise.reject(new AlreadyClosedError());
+    if (!this.host.isOpen) return handled(Promise.reject(new AlreadyClosedError()));
     const deflate = this.deflate;
     // A string of under threshold/3 UTF-16 units is under the threshold in UTF-8: no need to encode it twice.
     if (deflate && deflate.canCompress && options.compress !== false && !(typeof data === 'string' && data.length * 3 < deflate.threshold)) {
@@ -75,7 +78,7 @@ export class Sender {
    * while it is open go out after its final frame, and so does a close frame.
    */
   nextWriter(opcode: number): Promise<MessageWriter> {
-    if (!this.host.isOpen) return Promise.reject(new AlreadyClosedError());
+    if (!this.host.isOpen) return handled(Promise.reject(new AlreadyClosedError()));
     const outbox = this.outbox;
     const writer = this.writer;
     const stream = outbox.openStream();
@@ -123,6 +126,6 @@ export class Sender {
     if (this.outbox.bufferedAmount + size <= this.limits.maxBufferedBytes) return undefined;
     const error = new WebSocketError('WS_ERR_BUFFER_FULL', `more than ${this.limits.maxBufferedBytes} bytes waiting to be written`);
     if (this.limits.bufferFullPolicy === 'close') this.host.fail(CloseCode.PolicyViolation, 'send buffer full', error);
-    return Promise.reject(error);
+    return handled(Promise.reject(error));
   }
 }

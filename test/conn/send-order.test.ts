@@ -254,6 +254,25 @@ describe.each(modes)('send order, %s', (_name, compression) => {
     await client.closed;
   });
 
+  it('sends nobody awaits never become unhandled rejections when the connection goes (fire and forget)', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { url, serverConn } = await start(compression, undefined, { maxBufferedBytes: 1 << 20 });
+      const client = await dial(url, { compression });
+      const conn = await serverConn;
+      for (let i = 0; i < 6; i++) void conn.send(i % 2 ? noise(300_000) : `text ${i}`); // some past the limit
+      conn.terminate();
+      void conn.send('after terminate');
+      await client.closed;
+      await sleep(100);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('a socket error with sends still queued: each rejects, the connection closes as failed', async () => {
     const { url, serverConn } = await start(compression);
     const client = await dial(url, { compression });

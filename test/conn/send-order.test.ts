@@ -83,21 +83,6 @@ async function start(compression: boolean | CompressionOptions, handler: (conn: 
   return { url: `ws://127.0.0.1:${server.address().port}/`, serverConn };
 }
 
-/** Every message until the connection closes, and how it closed. */
-async function drain(conn: Conn): Promise<{ texts: string[]; sizes: number[]; error: unknown }> {
-  const texts: string[] = [];
-  const sizes: number[] = [];
-  try {
-    for (;;) {
-      const m = await conn.read();
-      sizes.push(m.data.length);
-      texts.push(m.type === 'text' ? m.text() : `<${m.data.length} bytes>`);
-    }
-  } catch (error) {
-    return { texts, sizes, error };
-  }
-}
-
 describe.each(modes)('send order, %s', (_name, compression) => {
   it('server: send(), send(), send() then close() in one turn: all three arrive in order, then the close', async () => {
     const big = noise(100_000);

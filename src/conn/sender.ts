@@ -100,13 +100,16 @@ export class Sender {
     const full = this.overLimit(payload.length);
     if (full) return full;
     const outbox = this.outbox;
+    // A client's bytes are its own again once send() returns (README), but zlib reads them
+    // later: compress a copy. (A server, like ws, references payloads until written.)
+    const input = this.writer.isMasking && typeof data !== 'string' && !(data instanceof PreparedMessage) ? payload.slice() : payload;
     const work = outbox.reserve(payload.length);
     const written = outbox.whenWritten(work);
     // Without context takeover the payload is compressed apart from this connection (a
     // PreparedMessage shares it with every connection of the same parameters).
     const compressed = data instanceof PreparedMessage && deflate.shareKey !== undefined
       ? data.compressedPayload(deflate.shareKey, () => deflate.compressAlone(payload))
-      : deflate.compress(payload);
+      : deflate.compress(input);
     compressed.then((bytes) => {
       const frames: Uint8Array[] = [];
       this.writer.message(opcode, bytes, frames, true);

@@ -271,6 +271,27 @@ describe.each(modes)('send order, %s', (_name, compression) => {
   });
 });
 
+describe('a client reuses its buffer as soon as send() returns', () => {
+  it.each(modes)('%s: the message sent is the bytes at send() time', async (_name, compression) => {
+    let wire!: Promise<{ texts: string[]; close: [number, string] | undefined }>;
+    const { server, port } = await rawServer((peer) => {
+      wire = wireMessages(peer);
+      void wire.then(() => peer.socket.end(serverFrame(OP_CLOSE, new Uint8Array([0x03, 0xe8]))));
+    }, agreed(compression));
+    try {
+      const client = await dial(`ws://127.0.0.1:${port}/`, { compression });
+      const buffer = new TextEncoder().encode(json4KiB);
+      const sent = client.send(buffer, { binary: false });
+      buffer.fill(0x21); // reused at once: '!!!…'
+      void client.close();
+      await sent;
+      expect((await wire).texts).toEqual([json4KiB]);
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('a PreparedMessage compressed once for many connections (finding 2)', () => {
   const shared = { serverNoContextTakeover: true, clientNoContextTakeover: true };
 

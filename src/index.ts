@@ -19,7 +19,7 @@ export type { Sendable, SendOptions } from './conn/sender';
 export { MessageReader } from './conn/message-reader';
 export { MessageWriter } from './conn/message-writer';
 export { resolveConnOptions, type BufferFullPolicy, type ConnOptions } from './options';
-export { serve, Upgrader, type ServeOptions, type ServerCloseOptions, type UpgraderOptions, type WebSocketServer } from './server';
+export { serve, Upgrader, type ServeHandler, type ServeOptions, type ServerCloseOptions, type UpgraderOptions, type WebSocketServer } from './server';
 export { dial, type DialOptions } from './client';
 export type { HandshakePolicy } from './handshake/server';
 export { WebSocket, WebSocketCloseEvent, WebSocketMessageEvent, type BinaryType } from './websocket';

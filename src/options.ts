@@ -25,7 +25,11 @@ export interface ConnOptions {
   bufferFullPolicy?: BufferFullPolicy;
   /** Send a ping this often; 0 = never. Default: 30 s on the server, 0 on the client. */
   pingIntervalMs?: number;
-  /** Fail the connection when a ping's pong takes longer. Default 30 s. */
+  /**
+   * How long a ping waits for its pong. A keepalive ping unanswered that long (nothing at all
+   * received) drops the connection; a `conn.ping()` rejects with a TimeoutError and the
+   * connection stays. 0 = no deadline. Default 30 s.
+   */
   pongTimeoutMs?: number;
   /** Close with 1001 after this long without receiving anything; 0 = never. Default 0. */
   idleTimeoutMs?: number;

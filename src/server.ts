@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Conn, type ConnSocket, type UpgradeRequest } from './conn/connection';
+import { callListener } from './conn/listener';
 import { HandshakeError } from './errors';
 import { acceptResponse, checkUpgradeRequest, rejectResponse, type HandshakePolicy } from './handshake/server';
 import { HttpHeadParser } from './handshake/http-head';
@@ -21,8 +22,33 @@ export interface UpgraderOptions extends HandshakePolicy, ConnOptions {
    * declines every offer.
    */
   compression?: boolean | CompressionOptions;
-  /** Called with every rejected handshake (the response is already sent). */
+  /**
+   * Called with every rejected handshake (the response is already sent). A `checkOrigin`,
+   * `subprotocols` or `headers` callback that throws is one: the client gets a 500 and the
+   * error is the HandshakeError's `cause`. What this callback itself throws is ignored.
+   */
   onHandshakeError?: (error: HandshakeError, request: UpgradeRequest | undefined) => void;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
+}
+
+/**
+ * The policy the handshake runs with: the options, with a checkOrigin that cannot say yes by
+ * accident — a promise (an async checkOrigin) is truthy, and would let every origin in.
+ */
+function guardedPolicy(options: UpgraderOptions): HandshakePolicy {
+  const { checkOrigin } = options;
+  if (checkOrigin === undefined) return options;
+  return {
+    ...options,
+    checkOrigin: (origin, request) => {
+      const allowed: unknown = checkOrigin(origin, request);
+      if (isThenable(allowed)) throw new TypeError('checkOrigin returned a promise; it must decide synchronously (await before calling upgrade())');
+      return Boolean(allowed);
+    },
+  };
 }
 
 /**
@@ -37,9 +63,11 @@ export interface UpgraderOptions extends HandshakePolicy, ConnOptions {
 export class Upgrader {
   /** Resolved once and shared by every connection this upgrader makes. */
   private readonly connOptions: ResolvedConnOptions;
+  private readonly policy: HandshakePolicy;
 
   constructor(readonly options: UpgraderOptions = {}) {
     this.connOptions = resolveConnOptions(options, 'server');
+    this.policy = guardedPolicy(options);
   }
 
   /**
@@ -51,19 +79,35 @@ export class Upgrader {
     return this.complete(request, req.httpVersion, socket as unknown as ConnSocket & Duplex, head);
   }
 
-  /** @internal The shared second half: validation, response, Conn. */
+  /**
+   * @internal The shared second half: validation, response, Conn. The application's
+   * callbacks (checkOrigin, subprotocols, headers) run here, inside a socket event on
+   * serve()'s path: one that throws gets the client a 500, never a crash.
+   */
   complete(request: UpgradeRequest, httpVersion: string, socket: ConnSocket & Duplex, head: Uint8Array, onClosed?: (conn: Conn) => void): Conn | null {
-    const accepted = checkUpgradeRequest(request, httpVersion, this.options);
-    if (accepted instanceof HandshakeError) {
-      this.reject(socket, accepted, request);
+    let response: string;
+    let subprotocol: string;
+    let extensions: string;
+    let agreed: ReturnType<Upgrader['negotiateCompression']>;
+    try {
+      const accepted = checkUpgradeRequest(request, httpVersion, this.policy);
+      if (accepted instanceof HandshakeError) {
+        this.reject(socket, accepted, request);
+        return null;
+      }
+      const extra = typeof this.options.headers === 'function' ? this.options.headers(request) : this.options.headers ?? {};
+      agreed = this.negotiateCompression(request);
+      extensions = agreed ? formatExtension(agreed.response) : '';
+      response = acceptResponse(accepted, extensions, extra);
+      subprotocol = accepted.subprotocol;
+    } catch (err) {
+      const detail = err instanceof Error ? err.message : String(err);
+      this.reject(socket, new HandshakeError(`the upgrade policy failed: ${detail}`, 500, {}, undefined, { cause: err }), request);
       return null;
     }
-    const extra = typeof this.options.headers === 'function' ? this.options.headers(request) : this.options.headers ?? {};
-    const agreed = this.negotiateCompression(request);
-    const extensions = agreed ? formatExtension(agreed.response) : '';
-    socket.write(acceptResponse(accepted, extensions, extra));
+    socket.write(response);
     const deflate = agreed && new PerMessageDeflate(agreed.params, 'server', this.compressionOptions());
-    return new Conn({ socket, role: 'server', options: this.connOptions, head, subprotocol: accepted.subprotocol, extensions, request, deflate, onClosed });
+    return new Conn({ socket, role: 'server', options: this.connOptions, head, subprotocol, extensions, request, deflate, onClosed });
   }
 
   private compressionOptions(): CompressionOptions {
@@ -82,7 +126,8 @@ export class Upgrader {
   reject(socket: Duplex, error: HandshakeError, request: UpgradeRequest | undefined): void {
     if (socket.writable) socket.end(rejectResponse(error));
     setTimeout(() => socket.destroy(), 1000).unref();
-    this.options.onHandshakeError?.(error, request);
+    const listener = this.options.onHandshakeError;
+    if (listener) callListener(listener, [error, request], ignoreError);
   }
 }
 
@@ -98,6 +143,11 @@ export interface ServeOptions extends UpgraderOptions {
   handshakeTimeoutMs?: number;
   /** Largest request head accepted (431 above it). Default 16 KiB. */
   maxHeadBytes?: number;
+  /**
+   * Called when the handler throws or its promise rejects (the connection is then closed
+   * with 1011). Default: console.error. What this callback itself throws is ignored.
+   */
+  onHandlerError?: (error: unknown, conn: Conn) => void;
 }
 
 /** Options of WebSocketServer.close(). */
@@ -121,34 +171,53 @@ export interface WebSocketServer {
 
 function ignoreError(): void {}
 
-/** Runs the application's handler; if it throws or rejects, the connection closes with 1011. */
-function runHandler(handler: (conn: Conn) => void | Promise<void>, conn: Conn): void {
-  let result: void | Promise<void>;
-  try {
-    result = handler(conn);
-  } catch {
-    closeAfterHandlerFailure(conn);
-    return;
-  }
-  const running = result as Promise<void> | undefined;
-  if (typeof running?.then === 'function') running.then(undefined, () => closeAfterHandlerFailure(conn));
+/** Starts a close handshake on a connection the application left open. */
+function closeLeftOpen(conn: Conn, code: number, reason: string): void {
+  if (conn.readyState === 'open') conn.close(code, reason).catch(ignoreError);
 }
 
-function closeAfterHandlerFailure(conn: Conn): void {
-  if (conn.readyState === 'open') void conn.close(CloseCode.InternalError, 'handler failed').catch(() => {});
+function printHandlerError(error: unknown): void {
+  console.error('wasmws: a serve() handler failed:', error);
 }
+
+/**
+ * Runs the application's handler. A handler that returns a promise (an async handler) owns
+ * the connection until the promise settles: fulfilled with the connection still open, serve
+ * closes it with 1000; rejected (or thrown), with 1011, and the error goes to onHandlerError.
+ * A handler that returns anything else (a plain function that hands the connection to a hub
+ * or a list of its own) gives it to the application, and serve does not close it.
+ */
+function runHandler(handler: ServeHandler, conn: Conn, onHandlerError: (error: unknown, conn: Conn) => void): void {
+  const failed = (error: unknown) => {
+    closeLeftOpen(conn, CloseCode.InternalError, 'handler failed');
+    callListener(onHandlerError, [error, conn], ignoreError);
+  };
+  try {
+    const result: unknown = handler(conn);
+    if (isThenable(result)) result.then(() => closeLeftOpen(conn, CloseCode.Normal, ''), failed);
+  } catch (err) {
+    failed(err);
+  }
+}
+
+/** What serve() calls with every new connection (see runHandler for its lifetime rule). */
+export type ServeHandler = (conn: Conn) => void | Promise<void>;
 
 /**
  * A standalone WebSocket server on node:net, with its own HTTP/1.1 request-head parser:
  * bounded head size, a handshake deadline, and every connection passed to `handler`.
+ * An async handler's promise is its connection's session: when it settles and the
+ * connection is still open, serve closes it (1000 when it fulfilled, 1011 when it rejected);
+ * a plain function that returns leaves the connection to the application (see runHandler).
  * Resolves once listening.
  */
-export function serve(options: ServeOptions, handler: (conn: Conn) => void | Promise<void>): Promise<WebSocketServer> {
+export function serve(options: ServeOptions, handler: ServeHandler): Promise<WebSocketServer> {
   const upgrader = new Upgrader(options);
   const connections = new Set<Conn>();
   const pending = new Set<Socket>();
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
   const maxHeadBytes = options.maxHeadBytes ?? 16 * 1024;
+  const onHandlerError = options.onHandlerError ?? printHandlerError;
 
   const forget = (conn: Conn) => connections.delete(conn);
 
@@ -188,7 +257,7 @@ export function serve(options: ServeOptions, handler: (conn: Conn) => void | Pro
       if (conn === null) return;
       request.compact();
       connections.add(conn);
-      runHandler(handler, conn);
+      runHandler(handler, conn, onHandlerError);
     };
     const onClose = () => done();
     socket.on('data', onData);

@@ -3,10 +3,14 @@ import { headerCases, maskCases, READ_SHAPES, readPathCases, utf8Cases, type Nam
 import { SIZES } from '../bench/inputs';
 import { codecs } from '../codec/select';
 import { js } from '../codec/js/index';
+import { booleanFlag, parseArgs } from './args';
+
+/** One line: how to call `wasmws bench`. */
+export const BENCH_USAGE = 'wasmws bench [--quick]';
 
 /** `wasmws bench`: the codec table, wasm vs js (and auto) per operation and size. */
-export async function benchCommand(args: string[]): Promise<void> {
-  const quick = args.includes('--quick');
+export async function benchCommand(argv: string[]): Promise<number> {
+  const quick = booleanFlag(parseArgs(argv, { booleans: ['quick'] }), 'quick', false);
   const timeMs = quick ? 50 : 200;
   const sizes = quick ? SIZES.filter(([, n]) => n <= 1 << 20) : SIZES;
   const named: NamedCodec[] = [{ impl: 'js', codec: js }];
@@ -21,6 +25,7 @@ export async function benchCommand(args: string[]): Promise<void> {
   ];
   const results = await runCases(cases, timeMs);
   console.log(formatTable(results, ['js']));
+  return 0;
 }
 
 /** The JavaScript runtime, as a person would name it (Deno and Bun report a Node version in process.version). */

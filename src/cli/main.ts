@@ -1,45 +1,51 @@
-import { autobahnCommand } from './autobahn';
-import { benchCommand } from './bench';
-import { chatCommand } from './chat';
-import { connectCommand } from './connect';
-import { echoCommand } from './echo';
+import { UsageError } from './args';
+import { AUTOBAHN_USAGE, autobahnCommand } from './autobahn';
+import { BENCH_USAGE, benchCommand } from './bench';
+import { CHAT_USAGE, chatCommand } from './chat';
+import { CONNECT_USAGE, connectCommand } from './connect';
+import { ECHO_USAGE, echoCommand } from './echo';
 
-const USAGE = `usage: wasmws <command>
+interface Command {
+  run: (args: string[]) => Promise<number>;
+  /** One line, shown on a usage error. */
+  usage: string;
+  /** What it does, for the full help. */
+  help: string;
+}
 
-  echo [--port 9001] [--host 127.0.0.1] [--codec auto|wasm|js]
-                                 echo server; prints "listening on ws://HOST:PORT"
-  connect <url> [-H "Name: value"] [--subprotocol p]
-                                 interactive client: lines out, "< " messages in,
-                                 /ping, /close CODE REASON
-  autobahn-client <base-url> [--agent NAME] [--codec auto|wasm|js]
-                                 client side of the Autobahn fuzzing-server protocol
-  chat [--port 8080] [--host 127.0.0.1] [--redis redis://127.0.0.1:6379]
-                                 the chat demo: page at /, hub at /ws; with --redis,
-                                 one node of a multi-node chat
-  bench [--quick]                codec table: wasm vs js per operation and size
-`;
-
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
-  echo: echoCommand,
-  connect: connectCommand,
-  'autobahn-client': autobahnCommand,
-  chat: chatCommand,
-  bench: async (args) => { await benchCommand(args); return 0; },
+const COMMANDS: Record<string, Command> = {
+  echo: { run: echoCommand, usage: ECHO_USAGE, help: 'echo server; prints "listening on ws://HOST:PORT"' },
+  connect: { run: connectCommand, usage: CONNECT_USAGE, help: 'interactive client: lines out, "< " messages in, /ping, /close CODE REASON' },
+  'autobahn-client': { run: autobahnCommand, usage: AUTOBAHN_USAGE, help: 'client side of the Autobahn fuzzing-server protocol' },
+  chat: { run: chatCommand, usage: CHAT_USAGE, help: 'the chat demo: page at /, hub at /ws; with --redis, one node of a multi-node chat' },
+  bench: { run: benchCommand, usage: BENCH_USAGE, help: 'codec table: wasm vs js per operation and size' },
 };
 
-/** Entry point of the `wasmws` binary. */
+const USAGE = `usage: wasmws <command>\n\n${Object.values(COMMANDS).map((c) => `  ${c.usage}\n      ${c.help}\n`).join('')}`;
+
+/** Entry point of the `wasmws` binary: exit 0 done, 1 failed, 2 bad command line. */
 async function main(argv: string[]): Promise<number> {
-  const [command, ...args] = argv;
-  if (command === undefined || command === '-h' || command === '--help') {
+  const [name, ...args] = argv;
+  if (name === '-h' || name === '--help') {
     process.stdout.write(USAGE);
-    return command === undefined ? 1 : 0;
+    return 0;
   }
-  const run = COMMANDS[command];
-  if (!run) {
-    process.stderr.write(`unknown command: ${command}\n${USAGE}`);
-    return 1;
+  const command = name === undefined ? undefined : COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`${name === undefined ? 'wasmws: no command' : `wasmws: unknown command ${JSON.stringify(name)}`}\n${USAGE}`);
+    return 2;
   }
-  return run(args);
+  if (args.length === 1 && (args[0] === '-h' || args[0] === '--help')) {
+    process.stdout.write(`usage: ${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(args);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`wasmws ${name}: ${err.message} (usage: ${command.usage})\n`);
+    return 2;
+  }
 }
 
 main(process.argv.slice(2)).then(

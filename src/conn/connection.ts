@@ -73,7 +73,11 @@ export class Conn implements AsyncIterable<Message> {
     return this.core.closed;
   }
 
-  /** Called with each ping's payload (the pong is sent automatically). */
+  /**
+   * Called with each ping's payload (the pong is sent automatically, before the call). A
+   * listener that throws or rejects fails the connection with 1011, its error the `cause`
+   * of the CloseError that reads then get.
+   */
   get onPing(): ((payload: Uint8Array) => void) | undefined {
     return this.core.onPing;
   }
@@ -81,7 +85,7 @@ export class Conn implements AsyncIterable<Message> {
     this.core.onPing = listener;
   }
 
-  /** Called with each pong's payload. */
+  /** Called with each pong's payload. Throwing or rejecting fails the connection, as for onPing. */
   get onPong(): ((payload: Uint8Array) => void) | undefined {
     return this.core.onPong;
   }
@@ -104,9 +108,20 @@ export class Conn implements AsyncIterable<Message> {
     return this.core.nextReader();
   }
 
-  /** Iterates messages; ends quietly on a normal close (1000, 1001, 1005), throws a CloseError otherwise. */
-  [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return this.core.inbox; // its next() is the iteration (see Inbox.next)
+  /**
+   * Iterates messages; ends quietly on a normal close (1000, 1001, 1005), throws a CloseError
+   * otherwise. The loop is only a reader (gorilla's rule): leaving it early (break, return,
+   * throw) neither closes the connection nor drops a message, and a later loop or read()
+   * goes on with the next message. Close the connection yourself, or let serve() do it when
+   * an async handler returns.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
+    const inbox = this.core.inbox;
+    return {
+      next: () => inbox.next(), // the iteration itself (see Inbox.next)
+      return: (value?: unknown) => Promise.resolve({ done: true, value }),
+      [Symbol.asyncIterator]() { return this; },
+    };
   }
 
   // ── writing ───────────────────────────────────────────────────────────────────────
@@ -125,7 +140,12 @@ export class Conn implements AsyncIterable<Message> {
     return this.core.nextWriter(type);
   }
 
-  /** Sends a ping; resolves with the round-trip time in ms when its pong arrives. */
+  /**
+   * Sends a ping; resolves with the round-trip time in ms when its pong arrives. Rejects with
+   * a TimeoutError when none came within pongTimeoutMs (the connection stays open), with
+   * WS_ERR_TOO_MANY_PINGS (and sends nothing) while MAX_PENDING_PINGS are waiting, and with
+   * the CloseError when the connection closes first.
+   */
   ping(data: Uint8Array | string = new Uint8Array(0)): Promise<number> {
     return this.core.ping(data);
   }
@@ -143,11 +163,12 @@ export class Conn implements AsyncIterable<Message> {
   // ── closing ───────────────────────────────────────────────────────────────────────
 
   /**
-   * Starts the close handshake (code 1000 by default) and resolves when the connection is
-   * closed. Throws at once on a code or reason that may not be sent. Idempotent.
+   * Starts the close handshake (code 1000 by default; null sends a close frame without a
+   * code, which the peer sees as 1005) and resolves when the connection is closed. Throws at
+   * once on a code or reason that may not be sent. Idempotent.
    */
-  close(code: number = CloseCode.Normal, reason = ''): Promise<CloseInfo> {
-    return this.core.close(code, reason);
+  close(code: number | null = CloseCode.Normal, reason = ''): Promise<CloseInfo> {
+    return this.core.close(code ?? undefined, reason);
   }
 
   /** Ends the TCP connection at once, with no close handshake. */

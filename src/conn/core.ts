@@ -15,6 +15,8 @@ import { defer } from './defer';
 import { Inbox, type FlowControl } from './inbox';
 import { InflatePipeline } from './inflate-pipeline';
 import { Keepalive, needsKeepalive, type KeepaliveActions } from './keepalive';
+import { callListener } from './listener';
+import { PendingPings } from './pings';
 import type { MessageReader } from './message-reader';
 import type { MessageWriter } from './message-writer';
 import { Outbox, type WritableSocket } from './outbox';
@@ -42,16 +44,13 @@ export interface ConnSocket extends WritableSocket {
   setNoDelay?(noDelay?: boolean): unknown;
   readonly remoteAddress?: string;
   readonly destroyed: boolean;
+  /** The peer's FIN was read (node:net); checked when a Conn is made on a socket. */
+  readonly readableEnded?: boolean;
+  /** False once our side of the socket has ended; checked when a Conn is made on it. */
+  readonly writable?: boolean;
 }
 
 type State = 'open' | 'closing' | 'closed';
-
-interface PendingPing {
-  payload: Uint8Array;
-  sentAt: number;
-  resolve: (rttMs: number) => void;
-  reject: (err: Error) => void;
-}
 
 /** What the core needs to start (a Conn's ConnInit fits). */
 export interface CoreInit {
@@ -79,11 +78,8 @@ function onSocketError(this: CoreSocket, err: Error): void {
 function onSocketClose(this: CoreSocket): void {
   this[kCore].finish();
 }
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+function onSocketEnd(this: CoreSocket): void {
+  this[kCore].onPeerEnd();
 }
 
 /**
@@ -122,7 +118,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   private closeReceived: { code: number; reason: string } | null = null;
   private failure: { code: number; reason: string; error: Error } | null = null;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
-  private pings: PendingPing[] | null = null;
+  private pings: PendingPings | null = null;
   /** Bits of the holders that want reading paused (see FlowControl). */
   private readPausedBy = 0;
   private closeInfo: CloseInfo | null = null;
@@ -160,6 +156,10 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     socket.on('data', onSocketData);
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
+    socket.on('end', onSocketEnd);
+    // Dead already (the client hung up while upgrade() awaited): 'end'/'close' came before us.
+    if (socket.destroyed) defer(() => this.finish());
+    else if (socket.readableEnded || socket.writable === false) defer(() => this.onPeerEnd());
     if (init.head && init.head.length > 0) this.onData(init.head);
     // The client handshake leaves the socket paused after the 101; the head may have filled
     // the read buffer already, and then it stays paused.
@@ -191,10 +191,9 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     if (payload.length > MAX_CONTROL_PAYLOAD_BYTES) {
       throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `ping payload is ${payload.length} bytes; at most ${MAX_CONTROL_PAYLOAD_BYTES}`);
     }
-    return new Promise((resolve, reject) => {
-      (this.pings ??= []).push({ payload: payload.slice(), sentAt: performance.now(), resolve, reject });
-      this.sendControl(OP_PING, payload);
-    });
+    const { sent, rtt } = (this.pings ??= new PendingPings(this.options.pongTimeoutMs)).add(payload);
+    if (sent) this.sendControl(OP_PING, payload);
+    return rtt;
   }
 
   get bufferedAmount(): number {
@@ -212,7 +211,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
       : new Promise((resolve) => { this.resolveClosed = resolve; });
   }
 
-  close(code: number, reason: string): Promise<CloseInfo> {
+  close(code: number | undefined, reason: string): Promise<CloseInfo> {
     const payload = encodeClosePayload(code, reason);
     if (this.state === 'open') this.startClosing(payload);
     return this.closed;
@@ -238,15 +237,16 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
 
   onControl(opcode: number, payload: Uint8Array): void {
     if (opcode === OP_PING) {
-      this.onPing?.(payload);
+      // The pong is queued first: a listener that throws cannot keep it from going out.
       if (!this.closeSent && this.state !== 'closed') {
         const frames: Uint8Array[] = [];
         this.writer.frame(OP_PONG, payload, true, false, frames);
         this.outbox.enqueuePong(frames[0]);
       }
+      if (this.onPing) callListener(this.onPing, [payload], (e) => this.listenerFailed('onPing', e));
     } else if (opcode === OP_PONG) {
-      this.settlePings(payload);
-      this.onPong?.(payload);
+      this.pings?.settle(payload);
+      if (this.onPong) callListener(this.onPong, [payload], (e) => this.listenerFailed('onPong', e));
     } else if (opcode === OP_CLOSE) {
       const parsed = parseClosePayload(payload, this.codec);
       if (parsed instanceof ProtocolError) this.fail(parsed.closeCode, parsed.message, parsed);
@@ -307,6 +307,16 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     this.reader.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   }
 
+  /**
+   * The peer's FIN: without a close frame, an abnormal closure (1006, RFC 6455 §7.1.5). Our
+   * half ends too: node:http sockets are allowHalfOpen, and would otherwise stay open for good.
+   */
+  onPeerEnd(): void {
+    this.reader.halt();
+    this.outbox.flush();
+    this.socket.end();
+  }
+
   onSocketError(err: Error): void {
     if (!this.failure) this.failure = { code: CloseCode.Abnormal, reason: err.message, error: err };
     this.finish(); // the socket is destroyed: what is still queued will never be written
@@ -328,7 +338,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     this.outbox.close(error);
     this.inflater?.close();
     this.deflate?.close();
-    for (const ping of this.pings?.splice(0) ?? []) ping.reject(error);
+    this.pings?.rejectAll(error);
     this.closeInfo = info;
     this.resolveClosed?.(info);
     this.onClosed?.(this.owner);
@@ -347,13 +357,9 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     this.outbox.enqueueControl(frames);
   }
 
-  /** Resolves the ping this pong answers, and every older one (a peer may answer only the latest). */
-  private settlePings(payload: Uint8Array): void {
-    const pings = this.pings;
-    const index = pings ? pings.findIndex((p) => sameBytes(p.payload, payload)) : -1;
-    if (index < 0) return;
-    const now = performance.now();
-    for (const ping of pings!.splice(0, index + 1)) ping.resolve(now - ping.sentAt);
+  /** onPing/onPong threw or rejected: 1011, the error the cause (gorilla's ping handler rule). */
+  private listenerFailed(name: string, error: Error): void {
+    this.fail(CloseCode.InternalError, `${name} failed`, error);
   }
 
   private onCloseFrame(code: number, reason: string): void {

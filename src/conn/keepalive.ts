@@ -18,6 +18,8 @@ export class Keepalive {
   private lastReceivedAt = Date.now();
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private pongTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the ping behind pongTimer went out. */
+  private pingSentAt = 0;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
 
@@ -45,10 +47,21 @@ export class Keepalive {
     clearTimeout(this.idleTimer);
   }
 
+  /**
+   * One tick of the interval. A ping whose deadline is still running (pongTimeoutMs ≥
+   * pingIntervalMs) is answered once anything arrived after it: its timer is dropped and the
+   * next ping goes out on time. Only a ping still unanswered holds the tick back (one
+   * deadline at a time), or the interval would double whenever the deadline outlasts it.
+   */
   private sendPing(): void {
-    if (this.pongTimer !== undefined) return; // still waiting on the last one
-    const sentAt = Date.now();
+    if (this.pongTimer !== undefined) {
+      if (this.lastReceivedAt < this.pingSentAt) return; // still waiting on the last one
+      clearTimeout(this.pongTimer);
+      this.pongTimer = undefined;
+    }
+    const sentAt = (this.pingSentAt = Date.now());
     this.actions.sendKeepalivePing();
+    if (this.options.pongTimeoutMs <= 0) return; // 0: pings without a deadline
     this.pongTimer = setTimeout(() => {
       this.pongTimer = undefined;
       if (!this.stopped && this.lastReceivedAt < sentAt) this.actions.pongTimedOut();

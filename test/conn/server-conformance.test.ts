@@ -194,6 +194,7 @@ describe('10. auto-fragmentation', () => {
   it('sends a large message in maxFrameBytes fragments that reassemble', async () => {
     const server = await serve({ port: 0, maxFrameBytes: 1000 }, async (conn) => {
       await conn.send(new Uint8Array(4500).fill(9));
+      await conn.closed; // returning would close the connection, and the close frame would count
     });
     const { peer } = await rawClient(server.address().port);
     await peer.waitFrames(1);

@@ -258,6 +258,18 @@ describe.each(modes)('send order, %s', (_name, compression) => {
     }
   });
 
+  it("the peer's FIN with sends still compressing: they settle (none hangs), the connection closes 1006", async () => {
+    const { url, serverConn } = await start(compression);
+    const peer = await peerOf(url, compression);
+    const conn = await serverConn;
+    const sends = Array.from({ length: 6 }, () => conn.send(noise(300_000)).then(() => 'sent', (e: unknown) => e));
+    peer.socket.end(); // FIN, no close frame
+    const outcomes = await Promise.race([Promise.all(sends), sleep(4000).then(() => 'hung')]);
+    expect(outcomes).not.toBe('hung');
+    for (const outcome of outcomes as unknown[]) expect(outcome === 'sent' || outcome instanceof WebSocketError).toBe(true);
+    expect(await conn.closed).toMatchObject({ code: 1006, wasClean: false });
+  });
+
   it('a socket error with sends still queued: each rejects, the connection closes as failed', async () => {
     const { url, serverConn } = await start(compression);
     const client = await dial(url, { compression });

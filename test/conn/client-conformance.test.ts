@@ -68,7 +68,7 @@ describe.each(['js', 'wasm'] as CodecKind[])('client conformance, %s codec', (co
     await conn.closed;
   });
 
-  it('echoes the server close, waits for the server to end TCP, and reports a clean close', async () => {
+  it('echoes the server close with its code and reason, waits for the server to end TCP, and reports a clean close', async () => {
     const { conn, peer } = await withPeer(codec, async (p) => {
       await p.send(serverFrame(OP_CLOSE, hex('0f a0 62 79 65')));
       await p.waitFrames(1);
@@ -76,7 +76,7 @@ describe.each(['js', 'wasm'] as CodecKind[])('client conformance, %s codec', (co
     });
     await expect(conn.read()).rejects.toBeInstanceOf(CloseError);
     expect(await conn.closed).toEqual({ code: 4000, reason: 'bye', wasClean: true });
-    expect(peer.closeFrame()).toEqual([4000, '']);
+    expect(peer.closeFrame()).toEqual([4000, 'bye']); // the reason too (issue 12, finding 17)
   });
 
   it('ends iteration quietly on a normal close', async () => {
@@ -103,7 +103,7 @@ describe.each(['js', 'wasm'] as CodecKind[])('client conformance, %s codec', (co
     });
     expect(await conn.close(1000, 'done')).toEqual({ code: 1000, reason: 'done', wasClean: true });
     expect(peer.closeFrame()).toEqual([1000, 'done']);
-    expect(() => conn.send('late')).toThrow(/closing or closed/);
+    await expect(conn.send('late')).rejects.toThrow(/closing or closed/);
   });
 
   it('gives up on a peer that never answers the close, after closeTimeoutMs', async () => {

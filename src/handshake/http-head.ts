@@ -106,9 +106,14 @@ const REQUEST_LINE = new RegExp(`^([!#$%&'*+\\-.^_\`|~0-9A-Za-z]+) ([\\x21-\\x7e
 /** HTTP-version SP 3DIGIT SP [reason-phrase] (RFC 9112 §4); the space before an empty reason is often left out. */
 const STATUS_LINE = new RegExp(`^(${HTTP_1_VERSION}) ([1-9]\\d\\d)(?: ([\\t\\x20-\\x7e\\x80-\\xff]*))?$`);
 
+/** origin-form ("/path?query"), absolute-form ("scheme://..."), or asterisk-form (RFC 9112 §3.2). */
+const REQUEST_TARGET = /^(?:\/|[A-Za-z][A-Za-z0-9+.-]*:\/\/|\*$)/;
+
 function parseRequestLine(line: string): [string, string, string] | string {
   const match = REQUEST_LINE.exec(line);
-  return match ? [match[1], match[2], match[3]] : 'malformed request line';
+  if (!match) return 'malformed request line';
+  if (!REQUEST_TARGET.test(match[2])) return `malformed request target ${JSON.stringify(match[2].slice(0, 40))}`;
+  return [match[1], match[2], match[3]];
 }
 
 function parseStatusLine(line: string): [string, string, string] | string {

@@ -74,6 +74,8 @@ describe('HttpHeadParser: what llhttp refuses, refused with 400 (RFC 9112)', () 
     ['a control byte in the target', request('', 'GET /\x01 HTTP/1.1')],
     ['a space after the version', request('', 'GET / HTTP/1.1 ')],
     ['a method that is not a token', request('', 'G(T / HTTP/1.1')],
+    ['a target in no request-target form', request('', 'GET chat HTTP/1.1')],
+    ['a target that is one symbol', request('', 'GET = HTTP/1.1')],
   ])('refuses %s', (_name, text) => {
     const error = refusal(text);
     expect(error?.status).toBe(400);

@@ -105,7 +105,9 @@ describe('dial: a redirect on the same origin', () => {
   });
 
   it('treats http:// as ws:// (the same origin) and follows it', async () => {
-    const server = track(await headerEchoServer({ redirect: (url) => (url === '/a' ? `http://127.0.0.1:${server.port}/b` : undefined) }));
+    let port = 0;
+    const server = track(await headerEchoServer({ redirect: (url) => (url === '/a' ? `http://127.0.0.1:${port}/b` : undefined) }));
+    port = server.port;
     const seen = await echoed(await dial(`ws://127.0.0.1:${server.port}/a`, { followRedirects: 1, headers: credentials }));
     expect(seen.url).toBe('/b');
     expect(seen.headers.authorization).toBe('Bearer secret-token');

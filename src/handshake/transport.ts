@@ -26,11 +26,28 @@ export function openTcp(host: string, port: number, sockets: SocketList): Promis
 export function openTls(socket: Socket, host: string, tls: ConnectionOptions | undefined, sockets: SocketList): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const servername = tls?.servername ?? (isIP(host) ? undefined : host);
-    const secure = tlsConnect({ ALPNProtocols: ['http/1.1'], ...tls, host, servername, socket });
+    const checkServerIdentity = guardIdentityCheck(tls?.checkServerIdentity);
+    const secure = tlsConnect({ ALPNProtocols: ['http/1.1'], ...tls, host, servername, socket, ...(checkServerIdentity && { checkServerIdentity }) });
     sockets.push(secure);
     secure.once('secureConnect', () => { secure.off('error', reject); resolve(secure); });
     secure.once('error', reject);
   });
+}
+
+/**
+ * A user's checkServerIdentity that throws would throw out of node:tls's own event handler
+ * (an uncaught exception, and a dial that never settles): its throw becomes the returned
+ * Error, which fails the connection as a refusal does.
+ */
+function guardIdentityCheck(check: ConnectionOptions['checkServerIdentity']): ConnectionOptions['checkServerIdentity'] {
+  if (!check) return undefined;
+  return (hostname, cert) => {
+    try {
+      return check(hostname, cert);
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  };
 }
 
 /**

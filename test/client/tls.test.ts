@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { dial } from '../../src/client';
-import { headerEchoServer, selfSignedCert } from '../helpers/handshake-peers';
+import { connectProxy, headerEchoServer, selfSignedCert } from '../helpers/handshake-peers';
 
 let cleanup: (() => void)[] = [];
 afterEach(() => { for (const c of cleanup.splice(0)) c(); });
@@ -36,5 +36,19 @@ describe('wss:// and SNI (RFC 6066 §3)', () => {
     const conn = await dial(`wss://localhost:${server.port}/`, { tls: { ca: cert } });
     conn.terminate();
     expect(server.servernames).toEqual(['localhost']);
+  });
+});
+
+describe('wss:// and the user\'s TLS callbacks', () => {
+  it.each(['target', 'proxy'])('a checkServerIdentity that throws (for the %s) fails the dial with its error, no crash', async (which) => {
+    const { cert, key } = selfSignedCert();
+    const server = await headerEchoServer({ tls: { cert, key } });
+    const proxy = await connectProxy({ tls: { cert, key } });
+    cleanup.push(() => { server.close(); proxy.close(); });
+    const throwing = { ca: cert, checkServerIdentity: (): Error | undefined => { throw new Error('identity callback failed'); } };
+    const options = which === 'target'
+      ? { tls: throwing }
+      : { tls: { ca: cert }, proxy: `https://127.0.0.1:${proxy.port}`, proxyTls: throwing };
+    await expect(dial(`wss://localhost:${server.port}/`, { ...options, handshakeTimeoutMs: 3000 })).rejects.toThrow('identity callback failed');
   });
 });

@@ -93,6 +93,7 @@ export async function dial(url: string | URL, options: DialOptions = {}): Promis
       }
       const next = nextHop(hop, location, error.status, error.headers, options.sensitiveHeaders);
       if (next instanceof HandshakeError) throw next;
+      for (const s of sockets.splice(0)) s.destroy(); // the previous hop's (a TLS socket may sit on a tunnel)
       hop = next;
     }
     throw new TimeoutError('dial interrupted'); // unseen: the race has already settled
@@ -149,9 +150,9 @@ async function dialOnce(hop: Hop, options: DialOptions, sockets: SocketList, int
   if (status !== 101) {
     const error = new HandshakeError(`expected status 101, got ${status} ${head.startLine[2]}`.trim(), status, flatten(head.headers), await readBody(socket, head));
     socket.destroy();
-    const location = error.headers.location;
-    if (REDIRECT_STATUSES.includes(status) && location) return { location, error };
-    throw error;
+    if (!REDIRECT_STATUSES.includes(status) || head.headers.location === undefined) throw error;
+    if (Array.isArray(head.headers.location)) throw new HandshakeError(`a ${status} with more than one Location`, status, error.headers, error.body);
+    return { location: head.headers.location, error };
   }
   const accepted = checkResponse(head, request, compression ? [PERMESSAGE_DEFLATE] : []);
   if (accepted instanceof HandshakeError) throw accepted;

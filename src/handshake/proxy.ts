@@ -69,8 +69,17 @@ export function connectRequest(proxy: URL, host: string, port: number): string {
   const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   const lines = [`CONNECT ${authority} HTTP/1.1`, `Host: ${authority}`];
   if (proxy.username || proxy.password) {
-    const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+    const credentials = `${percentDecoded(proxy.username)}:${percentDecoded(proxy.password)}`;
     lines.push(`Proxy-Authorization: Basic ${Buffer.from(credentials).toString('base64')}`);
   }
   return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/** A URL's userinfo part decoded; a malformed %-sequence is kept as written rather than thrown. */
+function percentDecoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }

@@ -17,7 +17,11 @@ export interface HandshakePolicy {
    * clients) are allowed.
    */
   checkOrigin?: (origin: string, request: UpgradeRequest) => boolean;
-  /** Extra headers for the 101 response. */
+  /**
+   * Extra headers for the 101 response. Entries that are not valid fields (a name that is
+   * not a token, a value with CR, LF or another control byte) or that name a field the
+   * handshake writes (Upgrade, Connection, Sec-WebSocket-*) are left out.
+   */
   headers?: Record<string, string> | ((request: UpgradeRequest) => Record<string, string>);
 }
 
@@ -110,7 +114,13 @@ export function checkUpgradeRequest(request: UpgradeRequest, httpVersion: string
   return { key: key.trim(), subprotocol };
 }
 
-/** The 101 response for an accepted upgrade. RFC 6455 §4.2.2. */
+/** Fields of the 101 the handshake writes; the `headers` option cannot add them again. */
+const RESPONSE_HANDSHAKE_FIELDS = ['upgrade', 'connection', 'sec-websocket-accept', 'sec-websocket-protocol', 'sec-websocket-extensions'];
+
+/**
+ * The 101 response for an accepted upgrade. RFC 6455 §4.2.2. Extra headers that are not
+ * valid fields, or that repeat a handshake field, are left out.
+ */
 export function acceptResponse(accepted: AcceptedUpgrade, extensions: string, extra: Record<string, string>): string {
   const lines = [
     'HTTP/1.1 101 Switching Protocols',
@@ -121,7 +131,8 @@ export function acceptResponse(accepted: AcceptedUpgrade, extensions: string, ex
   if (accepted.subprotocol) lines.push(`Sec-WebSocket-Protocol: ${accepted.subprotocol}`);
   if (extensions) lines.push(`Sec-WebSocket-Extensions: ${extensions}`);
   for (const [name, value] of Object.entries(extra)) {
-    if (!isFieldName(name) || !isFieldValue(value)) continue; // never let a header split the response
+    // Never let a header split the response, nor send a handshake field twice.
+    if (!isFieldName(name) || !isFieldValue(value) || RESPONSE_HANDSHAKE_FIELDS.includes(name.toLowerCase())) continue;
     lines.push(`${name}: ${value}`);
   }
   return `${lines.join('\r\n')}\r\n\r\n`;

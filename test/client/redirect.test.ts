@@ -179,3 +179,14 @@ describe('dial: the redirect limit and the deadline', () => {
     expect(target.heads).toHaveLength(0);
   });
 });
+
+describe('dial: a redirect with two Location headers', () => {
+  it('is refused, not followed to whatever the joined value parses as', async () => {
+    const target = track(await headerEchoServer());
+    const server = track(await fakeHttpServer(() => `HTTP/1.1 302 Found\r\nLocation: ws://127.0.0.1:${target.port}/a\r\nLocation: ws://127.0.0.1:${target.port}/b\r\nContent-Length: 0\r\n\r\n`));
+    const err = await dial(`ws://127.0.0.1:${server.port}/`, { followRedirects: true }).catch((e) => e);
+    expect(err).toBeInstanceOf(HandshakeError);
+    expect(err.message).toMatch(/more than one Location/);
+    expect(target.heads).toHaveLength(0);
+  });
+});

@@ -30,7 +30,7 @@ describe('server opening handshake', () => {
   beforeAll(async () => {
     server = await serve({
       port: 0, path: '/ws', handshakeTimeoutMs: 300, maxHeadBytes: 8192, subprotocols: ['v2', 'v1'],
-      headers: { 'X-Served-By': 'wasmws' },
+      headers: { 'X-Served-By': 'wasmws', 'X-Split': 'a\r\nX-Injected: 1', 'Sec-WebSocket-Accept': 'forged', 'Bad Name': 'x' },
       onHandshakeError: (e) => errors.push(e),
     }, (conn) => { void conn.send(`proto=${conn.subprotocol}`); });
     port = server.address().port;
@@ -45,6 +45,9 @@ describe('server opening handshake', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n/);
     expect(answer).toContain('Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
     expect(answer).toContain('X-Served-By: wasmws');
+    // Extra headers that would split the response, repeat a handshake field or are no field at all are left out.
+    expect(answer).not.toMatch(/X-Split|X-Injected|forged|Bad Name/);
+    expect(answer.match(/Sec-WebSocket-Accept/g)).toHaveLength(1);
   });
 
   it('picks the subprotocol in the server\'s preference order', async () => {

@@ -67,7 +67,7 @@ export async function dial(url: string | URL, options: DialOptions = {}): Promis
   const limit = redirectLimit(options.followRedirects);
   const headers = Object.assign(Object.create(null) as Record<string, string>, options.headers);
   checkUserHeaders(headers);
-  let hop: Hop = { url: new URL(url), headers, tls: options.tls };
+  let hop: Hop = { url: parseUrl(url), headers, tls: options.tls };
   normalizeTarget(hop.url);
   const sockets: SocketList = [];
   const timeoutMs = options.handshakeTimeoutMs ?? 30_000;
@@ -106,6 +106,14 @@ export async function dial(url: string | URL, options: DialOptions = {}): Promis
   } finally {
     clearTimeout(timer);
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function parseUrl(url: string | URL): URL {
+  try {
+    return new URL(url);
+  } catch (err) {
+    throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `invalid URL ${JSON.stringify(String(url).slice(0, 200))}`, { cause: err });
   }
 }
 

@@ -190,3 +190,20 @@ describe('dial: a redirect with two Location headers', () => {
     expect(target.heads).toHaveLength(0);
   });
 });
+
+describe('dial: arguments and aborts', () => {
+  it('rejects a URL that does not parse with WS_ERR_INVALID_ARGUMENT', async () => {
+    await expect(dial('not a url')).rejects.toMatchObject({ code: 'WS_ERR_INVALID_ARGUMENT' });
+  });
+
+  it('aborts on the signal during a later hop', async () => {
+    let accepted = 0;
+    const silent = track(await fakeHttpServer(() => { accepted++; return null; }));
+    const first = track(await fakeHttpServer(() => redirectTo(`ws://127.0.0.1:${silent.port}/`)));
+    const controller = new AbortController();
+    const dialing = dial(`ws://127.0.0.1:${first.port}/`, { followRedirects: true, signal: controller.signal });
+    while (accepted === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort(new Error('user gave up'));
+    await expect(dialing).rejects.toThrow('user gave up');
+  });
+});

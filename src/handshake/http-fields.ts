@@ -15,6 +15,9 @@ const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  */
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
+/** A Content-Length field value as received: digits, optional whitespace before, spaces after. */
+const CONTENT_LENGTH = /^[ \t]*\d+ *$/;
+
 /** True when `name` may be sent or received as a header field name. */
 export function isFieldName(name: string): boolean {
   return FIELD_NAME.test(name);
@@ -34,7 +37,7 @@ export function emptyFields(): HeaderFields {
 }
 
 /** Adds one field to `fields`, collecting repeats into an array. */
-export function addField(fields: HeaderFields, name: string, value: string): void {
+function addField(fields: HeaderFields, name: string, value: string): void {
   const existing = fields[name];
   if (existing === undefined) fields[name] = value;
   else if (Array.isArray(existing)) existing.push(value);
@@ -55,9 +58,27 @@ export function parseFieldLines(text: string): HeaderFields | string {
     const colon = line.indexOf(':');
     const name = colon < 0 ? line : line.slice(0, colon);
     if (colon <= 0 || !isFieldName(name)) return `malformed header line ${JSON.stringify(line.slice(0, 40))}`;
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+    const raw = line.slice(colon + 1);
+    const value = raw.replace(/^[ \t]+|[ \t]+$/g, '');
     if (!isFieldValue(value)) return `header ${name} holds a control character`;
-    addField(fields, name.toLowerCase(), value);
+    const lower = name.toLowerCase();
+    // llhttp refuses a tab after the digits; be no more lenient where framing is concerned.
+    if (lower === 'content-length' && !CONTENT_LENGTH.test(raw)) return `invalid Content-Length ${JSON.stringify(value.slice(0, 20))}`;
+    addField(fields, lower, value);
   }
   return fields;
+}
+
+/**
+ * The message-framing rules of RFC 9112 §6: at most one Content-Length (parseFieldLines
+ * checked its digits; a repeated one, even with the same value, is refused as llhttp
+ * refuses it: two parsers must never disagree on where a message ends), and never both
+ * Content-Length and Transfer-Encoding (§6.3). Returns what is wrong, or undefined.
+ */
+export function framingError(fields: HeaderFields): string | undefined {
+  const length = fields['content-length'];
+  if (length === undefined) return undefined;
+  if (Array.isArray(length)) return 'more than one Content-Length';
+  if (fields['transfer-encoding'] !== undefined) return 'both Content-Length and Transfer-Encoding';
+  return undefined;
 }

@@ -1,5 +1,5 @@
 import { HandshakeError } from '../errors';
-import { parseFieldLines, type HeaderFields } from './http-fields';
+import { framingError, parseFieldLines, type HeaderFields } from './http-fields';
 
 /** A parsed HTTP/1.1 message head (request or response). Header names are lower-case. */
 export interface HttpHead {
@@ -22,7 +22,8 @@ const CRLFCRLF_LENGTH = 4;
  * `maxBytes` (a request with a 64 KiB header, or garbage with no blank line, never grows
  * memory past the limit). RFC 9112 §2-5, applied strictly: every line ends with CRLF
  * (a bare CR or LF is refused as soon as it arrives, §2.2), no obsolete line folding, field
- * names are tokens, values hold no control bytes, the version is HTTP/1.0 or HTTP/1.1.
+ * names are tokens, values hold no control bytes, the version is HTTP/1.0 or HTTP/1.1,
+ * the framing headers are unambiguous (§6).
  *
  * Errors are HandshakeErrors: for a request with status 400 (431 when too large), the
  * answer to send; for a response with status 0, since no valid status was received.
@@ -74,6 +75,8 @@ export class HttpHeadParser {
     const headerText = lineEnd < 0 ? '' : text.slice(lineEnd + 2);
     const headers = parseFieldLines(headerText);
     if (typeof headers === 'string') throw this.malformed(headers);
+    const framing = framingError(headers);
+    if (framing !== undefined) throw this.malformed(framing);
     return { startLine, headers, headerText, rest };
   }
 

@@ -76,6 +76,11 @@ describe('HttpHeadParser: what llhttp refuses, refused with 400 (RFC 9112)', () 
     ['a method that is not a token', request('', 'G(T / HTTP/1.1')],
     ['a target in no request-target form', request('', 'GET chat HTTP/1.1')],
     ['a target that is one symbol', request('', 'GET = HTTP/1.1')],
+    ['two Content-Length headers, even equal (RFC 9112 §6.3)', request('Content-Length: 0\r\nContent-Length: 0\r\n')],
+    ['a Content-Length that is not digits', request('Content-Length: +5\r\n')],
+    ['an empty Content-Length', request('Content-Length: \r\n')],
+    ['a tab after the Content-Length digits', request('Content-Length: 0\t\r\n')],
+    ['Content-Length with Transfer-Encoding', request('Content-Length: 0\r\nTransfer-Encoding: chunked\r\n')],
   ])('refuses %s', (_name, text) => {
     const error = refusal(text);
     expect(error?.status).toBe(400);

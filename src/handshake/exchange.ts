@@ -42,7 +42,7 @@ export function exchangeHead(socket: Socket, request: string, maxHeadBytes = 16 
   });
 }
 
-/** Up to 4 KiB of an error response's body, waiting at most 500 ms for it. */
+/** Up to 4 KiB of an error response's body, waiting at most 500 ms for it; never rejects. */
 export function readBody(socket: Socket, head: HttpHead): Promise<Uint8Array> {
   const declared = Number(flatten(head.headers)['content-length'] ?? MAX_ERROR_BODY_BYTES);
   const wanted = Math.min(Number.isFinite(declared) ? declared : MAX_ERROR_BODY_BYTES, MAX_ERROR_BODY_BYTES);
@@ -54,6 +54,7 @@ export function readBody(socket: Socket, head: HttpHead): Promise<Uint8Array> {
       clearTimeout(timer);
       socket.off('data', onData);
       socket.off('end', finish);
+      socket.off('error', finish);
       const body = new Uint8Array(Math.min(have, wanted));
       let at = 0;
       for (const p of parts) { body.set(p.subarray(0, body.length - at), at); at += Math.min(p.length, body.length - at); }
@@ -67,6 +68,7 @@ export function readBody(socket: Socket, head: HttpHead): Promise<Uint8Array> {
     const timer = setTimeout(finish, ERROR_BODY_WAIT_MS);
     socket.on('data', onData);
     socket.once('end', finish);
+    socket.once('error', finish); // a reset mid-body ends the body; unheard, it would crash the process
     socket.resume();
   });
 }

@@ -81,3 +81,22 @@ describe('dial: the request headers the user adds', () => {
     expect(server.heads[0]).toMatch(/^host: virtual\.example\r$/im);
   });
 });
+
+describe('dial: an error response cut short', () => {
+  it('a connection reset while the body is read gives the HandshakeError with what arrived, no crash', async () => {
+    const { createServer } = await import('node:net');
+    const server = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 403 Forbidden\r\nContent-Length: 100\r\n\r\npartial');
+        setTimeout(() => socket.resetAndDestroy(), 50);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanup.push(() => server.close());
+    const err = await dial(`ws://127.0.0.1:${(server.address() as { port: number }).port}/`).catch((e) => e);
+    expect(err).toBeInstanceOf(HandshakeError);
+    expect(err.status).toBe(403);
+    expect(new TextDecoder().decode(err.body)).toBe('partial');
+  });
+});

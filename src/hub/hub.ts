@@ -157,11 +157,12 @@ export class Hub {
 
   private fromBroker(topic: string, message: BrokerMessage): void {
     if (this.closed || message.origin === this.nodeId) return; // own ones: delivered locally when published
+    if (!(message.data instanceof Uint8Array)) return; // a broker handing over something that is not bytes
     let prepared: PreparedMessage;
     try {
       prepared = prepare(message.data, { binary: message.binary });
     } catch {
-      return; // a broker handing over something that is not bytes: nothing to deliver
+      return; // nothing deliverable
     }
     this.deliver(topic, prepared, undefined);
   }
@@ -218,7 +219,7 @@ export class Hub {
     members.delete(subscriber);
     if (members.size === 0) {
       this.topicsByName.delete(topic);
-      this.broker.unsubscribe(topic);
+      this.brokerCall(() => this.broker.unsubscribe(topic));
     }
   }
 }

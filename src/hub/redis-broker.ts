@@ -107,14 +107,15 @@ export class RedisBroker implements Broker {
         },
       },
     });
+    let broker: RedisBroker;
     try {
-      return await RedisBroker.fromClients(make(), make(), options.prefix, timeoutMs);
+      broker = await RedisBroker.fromClients(make(), make(), options.prefix, timeoutMs);
     } catch (err) {
       // The URL may hold credentials: name the host only.
       throw new BrokerUnreachableError(`Redis at ${hostOf(options.url)} not reachable within ${timeoutMs} ms`, { cause: (err as Error).cause ?? err });
-    } finally {
-      state.connected = true; // the clients were destroyed on failure; on success they reconnect for good
     }
+    state.connected = true;
+    return broker;
   }
 
   /**

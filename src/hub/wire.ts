@@ -33,7 +33,7 @@ const decoder = new TextDecoder();
 /** The wire bytes of a publication. Throws when the origin does not fit in 255 bytes. */
 export function encodeWire(origin: string, binary: boolean, data: Uint8Array, stamp: SequenceStamp): Buffer {
   const field = encoder.encode(`${origin}:${stamp.gen}:${stamp.seq}`);
-  if (field.length > MAX_ORIGIN_BYTES) throw new RangeError(`origin over ${MAX_ORIGIN_BYTES - 40} bytes`);
+  if (field.length > MAX_ORIGIN_BYTES) throw new RangeError(`origin too long: ${field.length} bytes with its stamp, ${MAX_ORIGIN_BYTES} at most`);
   // node-redis takes strings or Buffers only (a plain Uint8Array throws inside it).
   const wire = Buffer.allocUnsafe(2 + field.length + data.length);
   wire[0] = (binary ? FLAG_BINARY : 0) | FLAG_STAMPED;

@@ -1,7 +1,8 @@
-import type { Buffer } from 'node:buffer';
+import { Buffer } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
 import { BrokerUnreachableError, type Broker, type BrokerEvent, type BrokerMessage } from './broker';
 import { PublishSequences, ReceiveSequences } from './sequences';
-import { decodeWire, encodeWire } from './wire';
+import { decodeSyncRequest, decodeWire, encodeBeacon, encodeWire } from './wire';
 
 /** The part of a node-redis client (the `redis` package, v4 and later) the broker uses. */
 export interface RedisClientLike {
@@ -36,6 +37,10 @@ export interface RedisBrokerOptions {
 
 /** Origins a node publishes under (its hub's id: one, unless several hubs share the broker). */
 const MAX_OWN_ORIGINS = 16;
+/** The channel (after the prefix) where a node that resubscribed asks for beacons: outside any topic's name in practice. */
+const SYNC_CHANNEL = '\u0000sync';
+/** Topics one sync request names at most. */
+const MAX_SYNC_TOPICS = 10_000;
 
 /**
  * Redis pub/sub as the hub's broker: one channel per topic, one publishing and one
@@ -49,7 +54,8 @@ const MAX_OWN_ORIGINS = 16;
  * bound; what another node published and this one never got — e.g. after that node
  * reconnected, before this one had resubscribed — shows as a jump in that publisher's
  * sequence numbers for the topic (side 'receive', on the receiver, at the next publication
- * that does arrive). Local delivery goes on, the clients reconnect with backoff and
+ * that does arrive, or at the beacon every publisher sends for the topic when this node asks
+ * after resubscribing). Local delivery goes on, the clients reconnect with backoff and
  * resubscribe, and publishing resumes. Wire format: see wire.ts.
  */
 export class RedisBroker implements Broker {
@@ -63,9 +69,12 @@ export class RedisBroker implements Broker {
   private readonly sequences = new PublishSequences();
   private readonly heard = new ReceiveSequences();
   private readonly ownOrigins = new Set<string>();
-  /** Topics the hub wants, and those whose SUBSCRIBE failed (node-redis forgets those). */
-  private readonly wanted = new Set<string>();
+  /** Channels wanted (a topic's, the sync channel) with their listeners, and those whose SUBSCRIBE failed (node-redis forgets those). */
+  private readonly channels = new Map<string, (raw: Uint8Array) => void>();
   private readonly resubscribe = new Set<string>();
+  private readonly topics = new Set<string>();
+  /** Tells this node's own sync requests from others'. */
+  private readonly id = randomBytes(8).toString('hex');
 
   private constructor(private readonly pub: RedisClientLike, private readonly sub: RedisClientLike, prefix: string) {
     this.prefix = prefix;
@@ -74,6 +83,8 @@ export class RedisBroker implements Broker {
       client.on('ready', () => this.up());
     }
     sub.on('ready', () => this.retrySubscriptions());
+    this.channels.set(prefix + SYNC_CHANNEL, (raw) => this.answerSync(raw));
+    this.resubscribe.add(prefix + SYNC_CHANNEL); // on the first 'ready'
   }
 
   /**
@@ -144,7 +155,7 @@ export class RedisBroker implements Broker {
 
   publish(topic: string, message: BrokerMessage): void {
     this.noteOwnOrigin(message.origin);
-    const stamp = this.sequences.next(topic); // taken even if this one fails: receivers see the loss too
+    const stamp = this.sequences.next(message.origin, topic); // taken even if this one fails: receivers see the loss too
     let wire: Buffer;
     try {
       wire = encodeWire(message.origin, message.binary, message.data, stamp);
@@ -156,18 +167,15 @@ export class RedisBroker implements Broker {
   }
 
   subscribe(topic: string): void {
-    this.wanted.add(topic);
-    this.resubscribe.delete(topic);
-    attempt(() => this.sub.subscribe(this.prefix + topic, (raw) => this.receive(topic, raw), true)).catch(() => {
-      // Not connected, or the connection died before Redis confirmed: node-redis resubscribes
-      // only confirmed channels when it reconnects, so this one is retried on 'ready'.
-      if (this.wanted.has(topic)) this.resubscribe.add(topic);
-    });
+    this.topics.add(topic);
+    this.channels.set(this.prefix + topic, (raw) => this.receive(topic, raw));
+    this.listen(this.prefix + topic);
   }
 
   unsubscribe(topic: string): void {
-    this.wanted.delete(topic);
-    this.resubscribe.delete(topic);
+    this.topics.delete(topic);
+    this.channels.delete(this.prefix + topic);
+    this.resubscribe.delete(this.prefix + topic);
     this.heard.forget(topic);
     attempt(() => this.sub.unsubscribe(this.prefix + topic)).catch(() => {});
   }
@@ -184,13 +192,27 @@ export class RedisBroker implements Broker {
     await Promise.all([this.pub, this.sub].map((c) => attempt(() => (c.close ?? c.quit)?.call(c)).catch(() => {})));
   }
 
+  private listen(channel: string): void {
+    this.resubscribe.delete(channel);
+    const listener = this.channels.get(channel);
+    if (listener === undefined) return;
+    attempt(() => this.sub.subscribe(channel, listener, true)).catch(() => {
+      // Not connected, or the connection died before Redis confirmed: node-redis resubscribes
+      // only confirmed channels when it reconnects, so this one is retried on 'ready'.
+      if (this.channels.get(channel) === listener) this.resubscribe.add(channel);
+    });
+  }
+
   private receive(topic: string, raw: Uint8Array): void {
     const message = decodeWire(raw);
     if (message === null) return; // not ours
     if (message.stamp !== undefined && !this.ownOrigins.has(message.origin)) {
-      const missed = this.heard.check(topic, message.origin, message.stamp);
+      const missed = message.beacon
+        ? this.heard.sync(topic, message.origin, message.stamp)
+        : this.heard.check(topic, message.origin, message.stamp);
       if (missed > 0) this.emit({ type: 'gap', topic, dropped: missed, side: 'receive', origin: message.origin });
     }
+    if (message.beacon) return;
     try {
       this.handler(topic, { origin: message.origin, binary: message.binary, data: message.data });
     } catch {
@@ -199,9 +221,34 @@ export class RedisBroker implements Broker {
   }
 
   private retrySubscriptions(): void {
-    const topics = [...this.resubscribe];
+    const channels = [...this.resubscribe];
     this.resubscribe.clear();
-    for (const topic of topics) if (this.wanted.has(topic)) this.subscribe(topic);
+    for (const channel of channels) this.listen(channel);
+  }
+
+  /**
+   * After a reconnection, asks every publisher for its last stamp on this node's topics: what
+   * they published while this node was not subscribed, after the last publication that
+   * reached it, shows as a gap at once instead of at their next publication (or never).
+   */
+  private requestSync(): void {
+    if (this.topics.size === 0) return;
+    const topics = [...this.topics].slice(0, MAX_SYNC_TOPICS);
+    const request = Buffer.from(JSON.stringify({ from: this.id, topics }));
+    attempt(() => this.pub.publish(this.prefix + SYNC_CHANNEL, request)).catch(() => {});
+  }
+
+  /** Another node asks: a beacon per topic it names that this node has published on. */
+  private answerSync(raw: Uint8Array): void {
+    const request = decodeSyncRequest(raw);
+    if (request === null || request.from === this.id) return;
+    for (const topic of request.topics.slice(0, MAX_SYNC_TOPICS)) {
+      for (const origin of this.ownOrigins) {
+        const stamp = this.sequences.last(origin, topic);
+        const beacon = stamp && encodeBeacon(origin, stamp);
+        if (beacon) attempt(() => this.pub.publish(this.prefix + topic, beacon)).catch(() => {});
+      }
+    }
   }
 
   private noteOwnOrigin(origin: string): void {
@@ -240,6 +287,7 @@ export class RedisBroker implements Broker {
     this.downSince = null;
     this.dropped.clear();
     this.emit({ type: 'reconnected', downMs });
+    this.requestSync();
   }
 }
 

@@ -13,7 +13,7 @@ function touch<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
 }
 
 /**
- * A publisher's sequence numbers, one counter per topic, so that receivers can tell when
+ * A publisher's sequence numbers, one counter per origin and topic, so that receivers can tell when
  * publications went missing. A counter forgotten (LRU) and made again gets a new generation:
  * receivers start over with it instead of reporting a false gap.
  */
@@ -21,12 +21,18 @@ export class PublishSequences {
   private readonly counters = new Map<string, SequenceStamp>();
   private generations = 0;
 
-  /** The stamp for the next publication on `topic`. */
-  next(topic: string): SequenceStamp {
-    const current = this.counters.get(topic);
+  /** The stamp for the next publication of `origin` on `topic`. */
+  next(origin: string, topic: string): SequenceStamp {
+    const key = `${origin}\u0000${topic}`;
+    const current = this.counters.get(key);
     const stamp = current === undefined ? { gen: ++this.generations, seq: 1 } : { gen: current.gen, seq: current.seq + 1 };
-    touch(this.counters, topic, stamp, MAX_PUBLISHED_TOPICS);
+    touch(this.counters, key, stamp, MAX_PUBLISHED_TOPICS);
     return stamp;
+  }
+
+  /** The last stamp used by `origin` on `topic`, if it still has a counter. */
+  last(origin: string, topic: string): SequenceStamp | undefined {
+    return this.counters.get(`${origin}\u0000${topic}`);
   }
 }
 
@@ -50,6 +56,19 @@ export class ReceiveSequences {
     // at 1, and within one every number follows the last. One publisher's messages arrive
     // in the order it made them (one Redis connection), so a jump is a loss.
     return stamp.gen > last.gen ? stamp.seq - 1 : stamp.seq - last.seq - 1;
+  }
+
+  /**
+   * Records a beacon: `stamp` is the last one `origin` used on `topic`. Returns how many of
+   * its publications up to that one never arrived here.
+   */
+  sync(topic: string, origin: string, stamp: SequenceStamp): number {
+    const origins = this.byTopic.get(topic);
+    const last = origins?.get(origin);
+    if (origins === undefined || last === undefined) return 0; // nothing heard: nothing to compare
+    if (stamp.gen < last.gen || (stamp.gen === last.gen && stamp.seq <= last.seq)) return 0;
+    touch(origins, origin, stamp, MAX_ORIGINS_PER_TOPIC);
+    return stamp.gen > last.gen ? stamp.seq : stamp.seq - last.seq;
   }
 
   /** This node stopped listening to `topic` on purpose: what it misses from now on is no gap. */

@@ -129,6 +129,32 @@ describe('RedisBroker across a Redis restart, nodes reconnecting on different sc
     expect(a.events.some((e) => e.type === 'gap' && e.side === 'receive')).toBe(false); // its own echoes are no gap
   }, 60_000);
 
+  it('what a node missed after the last publication that reached it is reported too (beacons on request)', async () => {
+    const redis = await RedisProcess.start();
+    cleanup.push(() => redis.kill());
+    const a = await node({ url: redis.url, minBackoffMs: 20, maxBackoffMs: 50 }, 'room');
+    const b = await node({ url: redis.url, minBackoffMs: 1500, maxBackoffMs: 1500 }, 'room');
+    await sleep(100);
+    for (let i = 0; i < 10; i++) a.hub.publish('room', `before ${i}`);
+    await until(() => b.got.length === 10, 5000, 'delivery before the outage');
+    await redis.kill();
+    await until(() => a.events.some((e) => e.type === 'disconnected'), 5000, 'A disconnected');
+    for (let i = 0; i < 5; i++) a.hub.publish('room', `during ${i}`); // refused: A reports these itself
+    await redis.restart();
+    await until(() => a.events.some((e) => e.type === 'reconnected'), 5000, 'A reconnected');
+    expect(b.events.some((e) => e.type === 'reconnected')).toBe(false); // B still waits out its backoff
+    for (let i = 0; i < 50; i++) a.hub.publish('room', `after ${i}`); // taken by Redis, B not subscribed
+    await sleep(50);
+    // A publishes nothing more: B has no later publication to find the jump from.
+    await until(() => b.events.some((e) => e.type === 'reconnected'), 10_000, 'B reconnected');
+    const reported = () => b.events.reduce((n, e) => n + (e.type === 'gap' && e.side === 'receive' ? e.dropped : 0), 0);
+    await until(() => reported() >= 55, 5000, `B reports the 55 it missed (${reported()} so far)`);
+    await sleep(100);
+    expect(reported()).toBe(55);
+    expect(b.got).toEqual(Array.from({ length: 10 }, (_, i) => `before ${i}`));
+    expect(a.events.filter((e) => e.type === 'gap' && e.side === 'publish')).toHaveLength(5);
+  }, 30_000);
+
   it('a topic subscribed while Redis is down is subscribed once it is back', async () => {
     const redis = await RedisProcess.start();
     cleanup.push(() => redis.kill());

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { PublishSequences, ReceiveSequences } from '../../src/hub/sequences';
-import { decodeWire, encodeWire } from '../../src/hub/wire';
+import { decodeSyncRequest, decodeWire, encodeBeacon, encodeWire } from '../../src/hub/wire';
 
 /** How the receiver before sequence stamps read the wire (src/hub/redis-broker.ts until issue 12). */
 function previousDecode(raw: Uint8Array) {
@@ -38,6 +38,17 @@ describe('hub wire format', () => {
     expect({ ...unstamped, data: [...unstamped.data] }).toEqual({ origin: 'node', binary: true, data: [...payload] });
   });
 
+  it('a beacon carries a stamp and no payload; an older receiver skips it (its origin length overruns it)', () => {
+    const beacon = encodeBeacon('0123456789abcdef', { gen: 2, seq: 99 })!;
+    expect(beacon.length).toBeLessThan(257);
+    expect(previousDecode(beacon)).toBeNull();
+    const decoded = decodeWire(beacon)!;
+    expect([decoded.beacon, decoded.origin, decoded.stamp, decoded.data.length]).toEqual([true, '0123456789abcdef', { gen: 2, seq: 99 }, 0]);
+    expect(encodeBeacon('x'.repeat(260), { gen: 1, seq: 1 })).toBeNull();
+    expect(decodeSyncRequest(Buffer.from(JSON.stringify({ from: 'n', topics: ['a', 3, 'b'] })))).toEqual({ from: 'n', topics: ['a', 'b'] });
+    for (const bad of ['{', '{"from":1,"topics":[]}', '{"from":"n"}', 'null']) expect(decodeSyncRequest(Buffer.from(bad))).toBeNull();
+  });
+
   it('rejects what is not one of ours', () => {
     expect(decodeWire(new Uint8Array([0]))).toBeNull();
     expect(decodeWire(new Uint8Array([0, 9, 1]))).toBeNull();
@@ -47,11 +58,13 @@ describe('hub wire format', () => {
 });
 
 describe('sequence numbers', () => {
-  it('a publisher counts per topic; a forgotten counter comes back as a new generation', () => {
+  it('a publisher counts per origin and topic; a forgotten counter comes back as a new generation', () => {
     const seqs = new PublishSequences();
-    expect([seqs.next('a'), seqs.next('a'), seqs.next('b')]).toEqual([{ gen: 1, seq: 1 }, { gen: 1, seq: 2 }, { gen: 2, seq: 1 }]);
-    for (let i = 0; i < 10_000; i++) seqs.next(`t${i}`); // 'a' and 'b' are the least recently used
-    expect(seqs.next('a')).toEqual({ gen: 10_003, seq: 1 });
+    expect([seqs.next('n', 'a'), seqs.next('n', 'a'), seqs.next('n', 'b'), seqs.next('m', 'a')]).toEqual([{ gen: 1, seq: 1 }, { gen: 1, seq: 2 }, { gen: 2, seq: 1 }, { gen: 3, seq: 1 }]);
+    expect(seqs.last('n', 'a')).toEqual({ gen: 1, seq: 2 });
+    for (let i = 0; i < 10_000; i++) seqs.next('n', `t${i}`); // 'a' and 'b' are the least recently used
+    expect(seqs.last('n', 'a')).toBeUndefined();
+    expect(seqs.next('n', 'a')).toEqual({ gen: 10_004, seq: 1 });
   });
 
   it('a receiver reports jumps only: not the first one heard, not a new generation from 1, not a repeat', () => {
@@ -68,5 +81,16 @@ describe('sequence numbers', () => {
     expect(heard.check('t', 'A', { gen: 3, seq: 3 })).toBe(2); // a new generation's first two lost
     heard.forget('t');
     expect(heard.check('t', 'A', { gen: 3, seq: 90 })).toBe(0); // left on purpose: no gap
+  });
+
+  it('a beacon (the publisher\'s last stamp) reports what never arrived up to it, once', () => {
+    const heard = new ReceiveSequences();
+    expect(heard.sync('t', 'A', { gen: 1, seq: 9 })).toBe(0); // never heard A here: nothing to compare
+    heard.check('t', 'A', { gen: 1, seq: 10 });
+    expect(heard.sync('t', 'A', { gen: 1, seq: 10 })).toBe(0); // up to date
+    expect(heard.sync('t', 'A', { gen: 1, seq: 14 })).toBe(4);
+    expect(heard.sync('t', 'A', { gen: 1, seq: 14 })).toBe(0); // a second beacon: reported already
+    expect(heard.check('t', 'A', { gen: 1, seq: 15 })).toBe(0);
+    expect(heard.sync('t', 'A', { gen: 2, seq: 3 })).toBe(3); // a whole new generation lost
   });
 });

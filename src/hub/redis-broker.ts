@@ -188,8 +188,9 @@ export class RedisBroker implements Broker {
     this.events = handler;
   }
 
+  /** Closes both connections: gracefully when connected (within 1 s), at once when not. */
   async close(): Promise<void> {
-    await Promise.all([this.pub, this.sub].map((c) => attempt(() => (c.close ?? c.quit)?.call(c)).catch(() => {})));
+    await Promise.all([this.pub, this.sub].map((client) => closeClient(client)));
   }
 
   private listen(channel: string): void {
@@ -300,7 +301,28 @@ function attempt(call: () => Promise<unknown> | undefined): Promise<unknown> {
   }
 }
 
-/** Drops a client that failed to connect, whatever its API version; never throws. */
+/** How long close() lets a connected client flush before dropping it. */
+const CLOSE_GRACE_MS = 1000;
+
+/**
+ * Closes a client. node-redis's close() waits for its queue to empty, which never happens
+ * while it is disconnected (commands queued for the next connection): so a client that is
+ * not ready is dropped at once, and a graceful close is bounded.
+ */
+async function closeClient(client: RedisClientLike): Promise<void> {
+  if (!client.isReady) {
+    release(client);
+    return;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const graceful = attempt(() => (client.close ?? client.quit)?.call(client)).then(() => true, () => true);
+  const late = new Promise<false>((resolve) => { timer = setTimeout(resolve, CLOSE_GRACE_MS, false); });
+  const closed = await Promise.race([graceful, late]);
+  clearTimeout(timer);
+  if (!closed) release(client);
+}
+
+/** Drops a client at once (one that failed to connect, or is disconnected), whatever its API version; never throws. */
 function release(client: RedisClientLike): void {
   try {
     if (client.destroy) client.destroy();

@@ -78,6 +78,45 @@ describe('RedisBroker.connect() with Redis unreachable', () => {
   });
 });
 
+/** A node-redis stand-in that records listeners, so a test can play Redis' part. */
+function fakeClient() {
+  const handlers = new Map<string, ((...args: unknown[]) => void)[]>();
+  const channels = new Map<string, (message: Uint8Array, channel: Uint8Array) => void>();
+  const client: RedisClientLike & { emit(event: string, ...args: unknown[]): void; channels: typeof channels } = {
+    connect: async () => { client.emit('ready'); },
+    publish: async () => 1,
+    subscribe: async (channel, listener) => { channels.set(channel, listener); },
+    unsubscribe: async (channel) => { channels.delete(channel); },
+    on: (event, listener) => { handlers.set(event, [...(handlers.get(event) ?? []), listener]); },
+    close: async () => {},
+    isReady: true,
+    emit: (event, ...args) => { for (const h of handlers.get(event) ?? []) h(...args); },
+    channels,
+  };
+  return client;
+}
+
+describe('RedisBroker and callbacks that throw', () => {
+  it('a throwing event listener or message handler never reaches node-redis (which would stop its connection)', async () => {
+    const [pub, sub] = [fakeClient(), fakeClient()];
+    const broker = await RedisBroker.fromClients(pub, sub, 'p:');
+    let events = 0;
+    let messages = 0;
+    broker.onEvent(() => { events++; throw new Error('listener bug'); });
+    broker.onMessage(() => { messages++; throw new Error('handler bug'); });
+    broker.subscribe('t');
+    await sleep(0);
+    expect(() => pub.emit('error', new Error('connection lost'))).not.toThrow();
+    expect(() => sub.emit('ready')).not.toThrow();
+    const wire = Buffer.concat([Buffer.from([0, 2]), Buffer.from('nd'), Buffer.from('hello')]); // an unstamped (older) publication
+    expect(() => sub.channels.get('p:t')!(wire, Buffer.from('p:t'))).not.toThrow();
+    expect(() => sub.channels.get('p:t')!(Buffer.from([7]), Buffer.from('p:t'))).not.toThrow(); // garbage
+    expect(() => sub.channels.get('p:\u0000sync')!(Buffer.from('{not json'), Buffer.from('p:\u0000sync'))).not.toThrow();
+    expect([events, messages]).toEqual([2, 1]); // disconnected, reconnected; one message
+    await broker.close();
+  });
+});
+
 describe('RedisBroker across a Redis restart, nodes reconnecting on different schedules', () => {
   // Issue 12, finding 26: what the fast node published after reconnecting, before the slow one
   // had resubscribed, was lost with no gap event anywhere.
@@ -154,6 +193,16 @@ describe('RedisBroker across a Redis restart, nodes reconnecting on different sc
     expect(b.got).toEqual(Array.from({ length: 10 }, (_, i) => `before ${i}`));
     expect(a.events.filter((e) => e.type === 'gap' && e.side === 'publish')).toHaveLength(5);
   }, 30_000);
+
+  it('close() settles while Redis is down (the hub\'s too)', async () => {
+    const redis = await RedisProcess.start();
+    cleanup.push(() => redis.kill());
+    const a = await node({ url: redis.url, minBackoffMs: 20, maxBackoffMs: 50 }, 'room');
+    await redis.kill();
+    await until(() => a.events.some((e) => e.type === 'disconnected'), 5000, 'disconnected');
+    // node-redis's own close() waits for a queue that cannot drain while disconnected.
+    expect(await settledWithin(a.hub.close(), 5000)).toEqual({ value: undefined });
+  }, 15_000);
 
   it('a topic subscribed while Redis is down is subscribed once it is back', async () => {
     const redis = await RedisProcess.start();

@@ -134,13 +134,15 @@ export class Hub {
     if (this.closed) return;
     const message = data instanceof PreparedMessage ? data : prepare(data, { binary: options.binary });
     this.deliver(topic, message, options.except);
-    const relayed: BrokerMessage = { origin: this.nodeId, binary: message.opcode !== OP_TEXT, data: message.payload };
-    if (!this.brokerCall(() => this.broker.publish(topic, relayed))) {
+    try {
+      this.broker.publish(topic, { origin: this.nodeId, binary: message.opcode !== OP_TEXT, data: message.payload });
+    } catch {
+      // Broker's contract is to never throw; one that does has not carried this publication.
       callSafely(this.onBrokerEvent, { type: 'gap', topic, dropped: 1, side: 'publish' });
     }
   }
 
-  /** Closes every subscribed connection with `code` and releases the broker. */
+  /** Closes every subscribed connection with `code` (1001 if it may not be sent) and releases the broker. */
   async close(code: number = CloseCode.GoingAway, reason = 'hub closing'): Promise<void> {
     this.closed = true;
     const conns = [...this.subscribers.values()].filter((s) => s.topics.size > 0).map((s) => s.conn);
@@ -149,7 +151,7 @@ export class Hub {
       try {
         await conn.close(code, reason);
       } catch {
-        await conn.closed; // closing already, or a code that may not be sent: it closes anyway
+        await conn.close(CloseCode.GoingAway, 'hub closing'); // `code` or `reason` may not be sent
       }
     }));
     await this.broker.close();

@@ -205,6 +205,7 @@ export class RedisBroker implements Broker {
   }
 
   private receive(topic: string, raw: Uint8Array): void {
+    if (!this.topics.has(topic)) return; // in flight when this node unsubscribed: not tracked, not delivered
     const message = decodeWire(raw);
     if (message === null) return; // not ours
     if (message.stamp !== undefined && !this.ownOrigins.has(message.origin)) {

@@ -205,6 +205,17 @@ describe.each(MODES)('Hub (in memory), %s', (_mode, compression) => {
     await hub.close();
   });
 
+  it('close() with a code that may not be sent still closes everyone (1001) and settles', async () => {
+    const hub = new Hub();
+    const { serverSide: [a, b], clientSide: [ca, cb] } = await setup(2);
+    hub.subscribe(a, 't');
+    hub.subscribe(b, 't');
+    void cb.close(); // one already closing when the hub closes
+    await expect(Promise.race([hub.close(1005, 'no status'), sleep(3000).then(() => { throw new Error('hub.close() pending'); })])).resolves.toBeUndefined();
+    expect(await ca.closed).toMatchObject({ code: 1001 });
+    await b.closed;
+  });
+
   it('survives listeners that throw: a drop still happens, the hub keeps serving', async () => {
     const hub = new Hub({ maxQueuedMessages: 2, onDrop: () => { throw new Error('listener bug'); } });
     const { serverSide: [broken, healthy], clientSide: [cbroken, chealthy] } = await setup(2);

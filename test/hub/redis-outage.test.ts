@@ -123,10 +123,10 @@ describe('RedisBroker across a Redis restart, nodes reconnecting on different sc
   it('every publication a node missed is reported by a gap event (sequence numbers per publisher)', async () => {
     const redis = await RedisProcess.start();
     cleanup.push(() => redis.kill());
-    // A reconnects within ~50 ms of Redis coming back; B only ~1.5 s after losing it. Both
+    // A reconnects within ~50 ms of Redis coming back; B only ~2.5 s after losing it. Both
     // reconnect long after connectTimeoutMs: that bound is for connect() only.
     const a = await node({ url: redis.url, minBackoffMs: 20, maxBackoffMs: 50, connectTimeoutMs: 200 }, 'room');
-    const b = await node({ url: redis.url, minBackoffMs: 1500, maxBackoffMs: 1500, connectTimeoutMs: 200 }, 'room');
+    const b = await node({ url: redis.url, minBackoffMs: 2500, maxBackoffMs: 2500, connectTimeoutMs: 200 }, 'room');
     await sleep(100); // the SUBSCRIBEs are in place
     const sent: string[] = [];
     let publishing = true;
@@ -172,7 +172,7 @@ describe('RedisBroker across a Redis restart, nodes reconnecting on different sc
     const redis = await RedisProcess.start();
     cleanup.push(() => redis.kill());
     const a = await node({ url: redis.url, minBackoffMs: 20, maxBackoffMs: 50 }, 'room');
-    const b = await node({ url: redis.url, minBackoffMs: 1500, maxBackoffMs: 1500 }, 'room');
+    const b = await node({ url: redis.url, minBackoffMs: 2500, maxBackoffMs: 2500 }, 'room');
     await sleep(100);
     for (let i = 0; i < 10; i++) a.hub.publish('room', `before ${i}`);
     await until(() => b.got.length === 10, 5000, 'delivery before the outage');

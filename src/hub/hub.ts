@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { OP_TEXT } from '../codec/constants';
 import type { Conn } from '../conn/connection';
+import { WebSocketError } from '../errors';
 import { prepare, PreparedMessage } from '../frame/prepared';
 import { CloseCode } from '../protocol/close-code';
 import { InMemoryBroker, type Broker, type BrokerEvent, type BrokerMessage } from './broker';
@@ -84,6 +85,10 @@ export class Hub {
   constructor(options: HubOptions = {}) {
     this.broker = options.broker ?? new InMemoryBroker();
     this.maxQueued = options.maxQueuedMessages ?? 256;
+    // NaN would never count as full: one stalled reader could then queue without bound.
+    if (!Number.isSafeInteger(this.maxQueued) || this.maxQueued < 1) {
+      throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `maxQueuedMessages must be a whole number of at least 1, not ${String(this.maxQueued)}`);
+    }
     this.batchText = options.batchText ?? false;
     this.onDrop = options.onDrop;
     this.onBrokerEvent = options.onBrokerEvent;

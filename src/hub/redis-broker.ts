@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
+import { WebSocketError } from '../errors';
 import { BrokerUnreachableError, type Broker, type BrokerEvent, type BrokerMessage } from './broker';
 import { PublishSequences, ReceiveSequences } from './sequences';
 import { decodeSyncRequest, decodeWire, encodeBeacon, encodeWire } from './wire';
@@ -99,9 +100,10 @@ export class RedisBroker implements Broker {
     } catch {
       throw new Error('RedisBroker needs the `redis` package: npm i redis');
     }
-    const minMs = options.minBackoffMs ?? 100;
-    const maxMs = options.maxBackoffMs ?? 5000;
-    const timeoutMs = options.connectTimeoutMs ?? 5000;
+    // A NaN here would never reach the deadline (connect() pending for ever) or retry in a tight loop.
+    const minMs = milliseconds(options.minBackoffMs ?? 100, 'minBackoffMs');
+    const maxMs = milliseconds(options.maxBackoffMs ?? 5000, 'maxBackoffMs');
+    const timeoutMs = milliseconds(options.connectTimeoutMs ?? 5000, 'connectTimeoutMs');
     const deadline = Date.now() + timeoutMs;
     const state = { connected: false };
     const make = () => redis.createClient({
@@ -291,6 +293,14 @@ export class RedisBroker implements Broker {
     this.emit({ type: 'reconnected', downMs });
     this.requestSync();
   }
+}
+
+/** A duration option: a positive finite number of milliseconds, or a WS_ERR_INVALID_ARGUMENT. */
+function milliseconds(value: number, name: string): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `RedisBrokerOptions.${name} must be a positive number of milliseconds, not ${String(value)}`);
+  }
+  return value;
 }
 
 /** Runs a call that should return a promise; a synchronous throw becomes a rejection. */

@@ -264,6 +264,15 @@ describe('Hub with a broker and listeners that throw', () => {
   });
 });
 
+describe('Hub options', () => {
+  it('refuses a queue bound that could never fill (unbounded memory) or is always full', () => {
+    for (const bad of [Number.NaN, 0, -1, 2.5, Infinity]) {
+      expect(() => new Hub({ maxQueuedMessages: bad })).toThrow(expect.objectContaining({ code: 'WS_ERR_INVALID_ARGUMENT' }));
+    }
+    expect(() => new Hub({ maxQueuedMessages: 1 })).not.toThrow();
+  });
+});
+
 describe('Hub memory across room switches', () => {
   // Issue 12, finding 20 (+57 MiB over 100k switches before the fix). Measured after GC in a
   // child process started with --expose-gc, on the built dist/ (npm test builds first).

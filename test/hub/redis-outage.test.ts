@@ -54,6 +54,12 @@ describe('RedisBroker.connect() with Redis unreachable', () => {
     expect((error as Error).message).not.toContain('s3cret');
   });
 
+  it('rejects durations that would never time out or would retry in a tight loop', async () => {
+    for (const bad of [{ connectTimeoutMs: Number.NaN }, { connectTimeoutMs: 0 }, { minBackoffMs: -1 }, { maxBackoffMs: Infinity }]) {
+      await expect(RedisBroker.connect({ url: 'redis://127.0.0.1:1', ...bad })).rejects.toMatchObject({ code: 'WS_ERR_INVALID_ARGUMENT' });
+    }
+  });
+
   it('connects when Redis comes up within connectTimeoutMs (it retries meanwhile)', async () => {
     const port = await freePort();
     const connecting = RedisBroker.connect({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 5000, minBackoffMs: 20, maxBackoffMs: 50 });

@@ -73,6 +73,8 @@ export class RedisBroker implements Broker {
   /** Channels wanted (a topic's, the sync channel) with their listeners, and those whose SUBSCRIBE failed (node-redis forgets those). */
   private readonly channels = new Map<string, (raw: Uint8Array) => void>();
   private readonly resubscribe = new Set<string>();
+  /** Channels left while disconnected: node-redis keeps them and resubscribes on reconnection. */
+  private readonly unlisten = new Set<string>();
   private readonly topics = new Set<string>();
   /** Tells this node's own sync requests from others'. */
   private readonly id = randomBytes(8).toString('hex');
@@ -179,7 +181,7 @@ export class RedisBroker implements Broker {
     this.channels.delete(this.prefix + topic);
     this.resubscribe.delete(this.prefix + topic);
     this.heard.forget(topic);
-    attempt(() => this.sub.unsubscribe(this.prefix + topic)).catch(() => {});
+    this.stopListening(this.prefix + topic);
   }
 
   onMessage(handler: (topic: string, message: BrokerMessage) => void): void {
@@ -197,6 +199,7 @@ export class RedisBroker implements Broker {
 
   private listen(channel: string): void {
     this.resubscribe.delete(channel);
+    this.unlisten.delete(channel);
     const listener = this.channels.get(channel);
     if (listener === undefined) return;
     attempt(() => this.sub.subscribe(channel, listener, true)).catch(() => {
@@ -224,10 +227,20 @@ export class RedisBroker implements Broker {
     }
   }
 
+  private stopListening(channel: string): void {
+    this.unlisten.delete(channel);
+    attempt(() => this.sub.unsubscribe(channel)).catch(() => {
+      if (!this.channels.has(channel)) this.unlisten.add(channel); // retried on 'ready'
+    });
+  }
+
   private retrySubscriptions(): void {
-    const channels = [...this.resubscribe];
+    const wanted = [...this.resubscribe];
+    const unwanted = [...this.unlisten];
     this.resubscribe.clear();
-    for (const channel of channels) this.listen(channel);
+    this.unlisten.clear();
+    for (const channel of wanted) this.listen(channel);
+    for (const channel of unwanted) if (!this.channels.has(channel)) this.stopListening(channel);
   }
 
   /**

@@ -227,4 +227,25 @@ describe('RedisBroker across a Redis restart, nodes reconnecting on different sc
       await sleep(50);
     }
   }, 30_000);
+
+  it('a topic left while Redis is down is not resubscribed once it is back', async () => {
+    const redis = await RedisProcess.start();
+    cleanup.push(() => redis.kill());
+    const b = await node({ url: redis.url, minBackoffMs: 20, maxBackoffMs: 50 }, 'room');
+    const { createClient } = await import('redis');
+    const observer = createClient({ url: redis.url });
+    observer.on('error', () => {});
+    const subscribers = async () => Number((await observer.pubSubNumSub('wasmws:room'))['wasmws:room']);
+    await sleep(100);
+    await redis.kill();
+    await until(() => b.events.some((e) => e.type === 'disconnected'), 5000, 'B disconnected');
+    b.hub.unsubscribe(b.conn, 'room'); // its only client leaves the room during the outage
+    await sleep(300);
+    await redis.restart();
+    await until(() => b.events.some((e) => e.type === 'reconnected'), 5000, 'reconnection');
+    await observer.connect();
+    cleanup.push(() => observer.close());
+    await sleep(200);
+    expect(await subscribers()).toBe(0);
+  }, 30_000);
 });

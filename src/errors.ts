@@ -33,7 +33,8 @@ export type ErrorCode =
   | 'WS_ERR_ALREADY_CLOSED'
   | 'WS_ERR_INVALID_ARGUMENT'
   | 'WS_ERR_BUFFER_FULL'
-  | 'WS_ERR_TOO_MANY_PINGS';
+  | 'WS_ERR_TOO_MANY_PINGS'
+  | 'WS_ERR_BROKER_UNREACHABLE';
 
 /** Close codes a protocol error may send. */
 export type ProtocolCloseCode = 1002 | 1007 | 1008 | 1009 | 1010 | 1011;

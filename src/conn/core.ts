@@ -196,6 +196,12 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     });
   }
 
+  pong(payload: Uint8Array): void {
+    this.checkOpen();
+    if (payload.length > MAX_CONTROL_PAYLOAD_BYTES) throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `pong payload is ${payload.length} bytes; at most ${MAX_CONTROL_PAYLOAD_BYTES}`);
+    this.sendControl(OP_PONG, payload);
+  }
+
   get bufferedAmount(): number {
     return this.outbox.bufferedAmount;
   }

@@ -1,0 +1,29 @@
+// `wasmws/ws`: a drop-in for the `ws` package (ws 8's API) on wasmws's core.
+import { unsupported } from './options';
+import { WebSocketServer } from './server';
+import { createWebSocketStream } from './stream';
+import { WebSocket } from './websocket';
+
+/**
+ * ws's frame encoder. Present so that `require('ws').Sender` exists, but without ws's
+ * internals: libraries feature-test `Sender.frame` and fall back when it is missing.
+ */
+export class Sender {
+  constructor() {
+    throw unsupported('ws.Sender (ws\'s internal frame writer)');
+  }
+}
+
+/** ws's frame parser: present without internals (see Sender). */
+export class Receiver {
+  constructor() {
+    throw unsupported('ws.Receiver (ws\'s internal frame parser)');
+  }
+}
+
+export { WebSocket, WebSocketServer, WebSocketServer as Server, createWebSocketStream };
+export type { WsBinaryType } from './websocket';
+export type { SendCallback, WsSendOptions } from './send';
+export type { ClientOptions, PerMessageDeflateOptions, ServerOptions, VerifyClient, VerifyClientInfo } from './options';
+export { WsCloseEvent, WsErrorEvent, WsEvent, WsMessageEvent } from './event-target';
+export default WebSocket;

@@ -1,0 +1,338 @@
+// ws's WebSocket class: an EventEmitter over a wasmws Conn. It translates; framing, the close
+// handshake, backpressure and permessage-deflate all run in the Conn's core.
+import { Buffer } from 'node:buffer';
+import { EventEmitter } from 'node:events';
+import type { Conn } from '../conn/connection';
+import { CloseError, ProtocolError } from '../errors';
+import type { Message } from '../frame/message';
+import { isValidWireCloseCode, MAX_CLOSE_REASON_BYTES } from '../protocol/close-code';
+import { MAX_CONTROL_PAYLOAD_BYTES } from '../protocol/limits';
+import { connectClient, parseClientArgs, type HandshakeResponse } from './client';
+import { addEventListener, getAttribute, removeEventListener, setAttribute } from './event-target';
+import type { ClientOptions } from './options';
+import { FragmentSender, toPayload, type SendCallback, type WsSendOptions } from './send';
+
+/** ws's binaryType values. */
+export type WsBinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
+
+const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
+const BINARY_TYPES = new Set<string>(['nodebuffer', 'arraybuffer', 'fragments', 'blob']);
+
+function notOpen(state: number): Error {
+  return new Error(`WebSocket is not open: readyState ${state} (${STATE_NAMES[state]})`);
+}
+
+/**
+ * A WebSocket with ws 8's API: `new WebSocket(address, protocols, options)` dials; a
+ * WebSocketServer hands out server-side ones. Events: open, message(data, isBinary),
+ * ping(data), pong(data), close(code, reason: Buffer), error, upgrade, unexpected-response.
+ */
+export class WebSocket extends EventEmitter {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+  declare readonly CONNECTING: 0;
+  declare readonly OPEN: 1;
+  declare readonly CLOSING: 2;
+  declare readonly CLOSED: 3;
+
+  private state = WebSocket.CONNECTING;
+  private conn: Conn | null = null;
+  private kind: WsBinaryType = 'nodebuffer';
+  private paused = false;
+  private wakeReader: (() => void) | null = null;
+  private readonly address: string;
+  private bytesAfterClose = 0;
+  private closeFrameReceived: { code: number; reason: string } | null = null;
+  private clean = false;
+  private fragments: FragmentSender | null = null;
+  private readonly abort: AbortController | null = null;
+
+  /** `address` null makes a server-side socket (WebSocketServer's). */
+  constructor(address: string | URL | null, protocols?: string | string[] | ClientOptions, options?: ClientOptions) {
+    super();
+    if (address === null) {
+      this.address = '';
+      return;
+    }
+    const args = parseClientArgs(address, protocols, options);
+    this.address = args.url.href;
+    this.abort = new AbortController();
+    connectClient(this, args, this.abort.signal);
+  }
+
+  /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
+  get readyState(): number {
+    return this.state;
+  }
+
+  /** The URL (client side); undefined on the server side, as ws. */
+  get url(): string | undefined {
+    return this.address || undefined;
+  }
+
+  /** The subprotocol agreed, or ''. */
+  get protocol(): string {
+    return this.conn?.subprotocol ?? '';
+  }
+
+  /** The names of the extensions agreed, comma-separated (ws's form), or ''. */
+  get extensions(): string {
+    const agreed = this.conn?.extensions ?? '';
+    return agreed === '' ? '' : agreed.split(',').map((e) => e.split(';')[0].trim()).join(',');
+  }
+
+  /** Bytes queued and not yet written (plus those given to send() after close, as ws counts them). */
+  get bufferedAmount(): number {
+    return (this.conn?.bufferedAmount ?? 0) + this.bytesAfterClose;
+  }
+
+  /** How binary messages arrive: 'nodebuffer' (default), 'arraybuffer', 'fragments' (Buffer[]), 'blob'. */
+  get binaryType(): WsBinaryType {
+    return this.kind;
+  }
+  set binaryType(type: WsBinaryType) {
+    if (BINARY_TYPES.has(type)) this.kind = type;
+  }
+
+  /** True while pause() holds incoming messages back. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** True once both close frames were exchanged (for the close event's wasClean). */
+  get wasClean(): boolean {
+    return this.clean;
+  }
+
+  // ── sending ──────────────────────────────────────────────────────────────────────
+
+  /**
+   * Sends a message. `cb(err)` runs once the data is handed to the socket, or with the error.
+   * Throws while connecting; after close, `cb` gets an error (as ws).
+   */
+  send(data: unknown, options?: WsSendOptions | SendCallback, cb?: SendCallback): void {
+    if (typeof options === 'function') {
+      cb = options;
+      options = {};
+    }
+    if (this.state === WebSocket.CONNECTING) throw notOpen(this.state);
+    const payload = toPayload(data);
+    const conn = this.conn;
+    if (this.state !== WebSocket.OPEN || conn === null || conn.readyState !== 'open') {
+      this.sendAfterClose(payload, cb);
+      return;
+    }
+    const binary = options?.binary ?? typeof payload !== 'string';
+    const compress = options?.compress !== false;
+    if (options?.fin === false || this.fragments !== null) {
+      this.fragments ??= new FragmentSender(conn, binary);
+      const done = this.fragments.write(payload, options?.fin !== false);
+      if (options?.fin !== false) this.fragments = null;
+      settle(done, cb);
+      return;
+    }
+    settle(conn.send(payload, { binary, compress }), cb);
+  }
+
+  /** Sends a ping (at most 125 bytes). `cb` runs once it is queued for the socket. */
+  ping(data?: unknown, mask?: boolean | SendCallback, cb?: SendCallback): void {
+    this.control('ping', data, mask, cb);
+  }
+
+  /** Sends a pong (an unsolicited one is a one-way heartbeat, RFC 6455 §5.5.3). */
+  pong(data?: unknown, mask?: boolean | SendCallback, cb?: SendCallback): void {
+    this.control('pong', data, mask, cb);
+  }
+
+  // ── closing ──────────────────────────────────────────────────────────────────────
+
+  /**
+   * Starts the close handshake. Throws TypeError on a code that may not be sent and RangeError
+   * on a reason over 123 bytes (as ws). While connecting it aborts the handshake.
+   */
+  close(code?: number, reason?: string | Buffer): void {
+    if (this.state === WebSocket.CLOSED) return;
+    if (this.state === WebSocket.CONNECTING) {
+      this.abort?.abort(new Error('WebSocket was closed before the connection was established'));
+      return;
+    }
+    if (code !== undefined && (typeof code !== 'number' || !isValidWireCloseCode(code))) {
+      throw new TypeError('First argument must be a valid error code number');
+    }
+    const text = reason === undefined ? '' : String(reason);
+    if (Buffer.byteLength(text) > MAX_CLOSE_REASON_BYTES) throw new RangeError('The message must not be greater than 123 bytes');
+    this.state = WebSocket.CLOSING;
+    void this.conn?.close(code ?? 1000, text).catch(() => {});
+  }
+
+  /** Destroys the connection at once (close code 1006). */
+  terminate(): void {
+    if (this.state === WebSocket.CLOSED) return;
+    if (this.state === WebSocket.CONNECTING) {
+      this.abort?.abort(new Error('WebSocket was closed before the connection was established'));
+      return;
+    }
+    this.state = WebSocket.CLOSING;
+    this.conn?.terminate();
+  }
+
+  /** Stops emitting messages; the core stops reading once its read buffer is full. */
+  pause(): void {
+    if (this.state === WebSocket.CONNECTING || this.state === WebSocket.CLOSED) return;
+    this.paused = true;
+  }
+
+  /** Emits messages again. */
+  resume(): void {
+    if (this.state === WebSocket.CONNECTING || this.state === WebSocket.CLOSED) return;
+    this.paused = false;
+    const wake = this.wakeReader;
+    this.wakeReader = null;
+    wake?.();
+  }
+
+  // ── EventTarget (as ws) ──────────────────────────────────────────────────────────
+
+  addEventListener(type: string, handler: never, options?: { once?: boolean }): void {
+    addEventListener(this, type, handler, options);
+  }
+  removeEventListener(type: string, handler: never): void {
+    removeEventListener(this, type, handler);
+  }
+  get onopen(): unknown { return getAttribute(this, 'open'); }
+  set onopen(handler: unknown) { setAttribute(this, 'open', handler); }
+  get onmessage(): unknown { return getAttribute(this, 'message'); }
+  set onmessage(handler: unknown) { setAttribute(this, 'message', handler); }
+  get onerror(): unknown { return getAttribute(this, 'error'); }
+  set onerror(handler: unknown) { setAttribute(this, 'error', handler); }
+  get onclose(): unknown { return getAttribute(this, 'close'); }
+  set onclose(handler: unknown) { setAttribute(this, 'close', handler); }
+
+  // ── wiring (called by the server and the client handshake) ──────────────────────
+
+  /** @internal The handshake is done: run on `conn`. */
+  attach(conn: Conn, response?: HandshakeResponse): void {
+    if (this.abort?.signal.aborted) {
+      conn.terminate(); // close() came after the 101 was read, before this turn
+      this.failHandshake(this.abort.signal.reason as Error);
+      return;
+    }
+    this.conn = conn;
+    if (this.state === WebSocket.CONNECTING) this.state = WebSocket.OPEN;
+    conn.onPing = (payload) => this.emitSafely('ping', Buffer.from(payload));
+    conn.onPong = (payload) => this.emitSafely('pong', Buffer.from(payload));
+    if (response) this.emitSafely('upgrade', response);
+    this.emitSafely('open');
+    void this.readLoop(conn);
+  }
+
+  /** @internal The client handshake failed (or was aborted): error, then close 1006. */
+  failHandshake(error: Error | undefined): void {
+    this.state = WebSocket.CLOSED;
+    if (error) this.emitSafely('error', error);
+    this.emitSafely('close', 1006, Buffer.alloc(0));
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────────────
+
+  private control(kind: 'ping' | 'pong', data: unknown, mask: boolean | SendCallback | undefined, cb: SendCallback | undefined): void {
+    if (typeof data === 'function') {
+      cb = data as SendCallback;
+      data = undefined;
+    } else if (typeof mask === 'function') {
+      cb = mask;
+    }
+    if (this.state === WebSocket.CONNECTING) throw notOpen(this.state);
+    const payload = toPayload(data);
+    const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    if (bytes.byteLength > MAX_CONTROL_PAYLOAD_BYTES) throw new RangeError('The data size must not be greater than 125 bytes');
+    const conn = this.conn;
+    if (this.state !== WebSocket.OPEN || conn === null || conn.readyState !== 'open') {
+      this.sendAfterClose(payload, cb);
+      return;
+    }
+    if (kind === 'ping') conn.ping(bytes).catch(() => {});
+    else conn.pong(bytes);
+    // The frame is queued in order with everything else; the core reports no write of it.
+    if (cb) process.nextTick(cb);
+  }
+
+  private sendAfterClose(payload: string | Uint8Array, cb: SendCallback | undefined): void {
+    this.bytesAfterClose += typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+    if (cb) process.nextTick(cb, notOpen(this.state));
+  }
+
+  private async readLoop(conn: Conn): Promise<void> {
+    for (;;) {
+      if (this.paused) await new Promise<void>((resolve) => { this.wakeReader = resolve; });
+      let message: Message;
+      try {
+        message = await conn.read();
+      } catch (err) {
+        await this.ended(conn, err);
+        return;
+      }
+      this.emitMessage(message);
+    }
+  }
+
+  private emitMessage(message: Message): void {
+    const bytes = message.data;
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (message.type === 'text') {
+      this.emitSafely('message', buffer, false);
+      return;
+    }
+    const kind = this.kind;
+    const data = kind === 'nodebuffer' ? buffer
+      : kind === 'arraybuffer' ? toArrayBuffer(bytes)
+        : kind === 'fragments' ? [buffer]
+          : new Blob([bytes as Uint8Array<ArrayBuffer>]);
+    this.emitSafely('message', data, true);
+  }
+
+  /** Reading ended: a violation is an 'error' (ws's order: error, then close with 1006). */
+  private async ended(conn: Conn, err: unknown): Promise<void> {
+    if (this.state === WebSocket.OPEN) this.state = WebSocket.CLOSING;
+    const cause = err instanceof CloseError ? err.cause : undefined;
+    if (err instanceof CloseError && cause === undefined) this.closeFrameReceived = { code: err.closeCode, reason: err.reason };
+    if (cause instanceof ProtocolError) this.emitSafely('error', cause);
+    const info = await conn.closed;
+    this.state = WebSocket.CLOSED;
+    this.clean = info.wasClean;
+    // As ws: the code and reason are the peer's close frame's; none received is 1006.
+    const received = this.closeFrameReceived;
+    this.emitSafely('close', received ? received.code : 1006, Buffer.from(received ? received.reason : ''));
+  }
+
+  /**
+   * Emits; a listener that throws does not crash the process (wasmws's rule): the connection
+   * closes with 1011 and the error is reported as an 'error' event when someone listens.
+   */
+  private emitSafely(event: string, ...args: unknown[]): void {
+    try {
+      if (event === 'error' && this.listenerCount('error') === 0) return;
+      this.emit(event, ...args);
+    } catch (err) {
+      if (this.conn?.readyState === 'open') void this.conn.close(1011, 'listener failed').catch(() => {});
+      if (event !== 'error' && this.listenerCount('error') > 0) this.emitSafely('error', err);
+    }
+  }
+}
+
+for (const [name, value] of Object.entries({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 })) {
+  Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
+}
+
+function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
+  return bytes.slice().buffer;
+}
+
+/** Calls `cb` when the send settles; without one, a failed send is dropped (as ws). */
+function settle(done: Promise<void>, cb: SendCallback | undefined): void {
+  if (cb) done.then(() => cb(), (err: Error) => cb(err));
+  else done.catch(() => {});
+}

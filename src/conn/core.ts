@@ -79,6 +79,10 @@ function onSocketError(this: CoreSocket, err: Error): void {
 function onSocketClose(this: CoreSocket): void {
   this[kCore].finish();
 }
+/** The peer ended TCP: end ours too, or a half-open socket (node:http's allowHalfOpen) never closes. */
+function onSocketEnd(this: CoreSocket): void {
+  this[kCore].peerEnded();
+}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -158,6 +162,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     socket.on('data', onSocketData);
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
+    socket.on('end', onSocketEnd);
     if (init.head && init.head.length > 0) this.onData(init.head);
     // The client handshake leaves the socket paused after the 101; the head may have filled
     // the read buffer already, and then it stays paused.
@@ -309,6 +314,11 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     // Messages are views of the chunk: make them plain Uint8Arrays, not Buffers (whose
     // slice() does not copy), the same in every runtime.
     this.reader.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  }
+
+  peerEnded(): void {
+    this.outbox.flush();
+    this.socket.end();
   }
 
   onSocketError(err: Error): void {

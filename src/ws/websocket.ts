@@ -266,7 +266,6 @@ export class WebSocket extends EventEmitter {
 
   private async readLoop(conn: Conn): Promise<void> {
     for (;;) {
-      if (this.paused) await new Promise<void>((resolve) => { this.wakeReader = resolve; });
       let message: Message;
       try {
         message = await conn.read();
@@ -274,6 +273,8 @@ export class WebSocket extends EventEmitter {
         await this.ended(conn, err);
         return;
       }
+      // pause() may have come while the read was pending: hold the message until resume().
+      while (this.paused) await new Promise<void>((resolve) => { this.wakeReader = resolve; });
       this.emitMessage(message);
     }
   }

@@ -21,6 +21,23 @@ export class Receiver {
   }
 }
 
+/** ws's permessage-deflate class: present without internals (wasmws negotiates its own). */
+export class PerMessageDeflate {
+  constructor() {
+    throw unsupported('ws.PerMessageDeflate (ws\'s internal extension class)');
+  }
+}
+
+function notHere(name: string): () => never {
+  return () => {
+    throw unsupported(name);
+  };
+}
+
+/** ws's header helpers (`extension.parse/format`, `subprotocol.parse`): present, and they name themselves. */
+export const extension = { parse: notHere('ws.extension.parse'), format: notHere('ws.extension.format') };
+export const subprotocol = { parse: notHere('ws.subprotocol.parse') };
+
 export { WebSocket, WebSocketServer, WebSocketServer as Server, createWebSocketStream };
 export type { WsBinaryType } from './websocket';
 export type { SendCallback, WsSendOptions } from './send';

@@ -64,6 +64,8 @@ export class WebSocket extends EventEmitter {
 
   /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
   get readyState(): number {
+    // The core may be closing (a close frame arrived) before the read loop has seen it.
+    if (this.state === WebSocket.OPEN && this.conn !== null && this.conn.readyState !== 'open') return WebSocket.CLOSING;
     return this.state;
   }
 
@@ -120,7 +122,7 @@ export class WebSocket extends EventEmitter {
     if (this.state === WebSocket.CONNECTING) throw notOpen(this.state);
     const payload = toPayload(data);
     const conn = this.conn;
-    if (this.state !== WebSocket.OPEN || conn === null || conn.readyState !== 'open') {
+    if (this.readyState !== WebSocket.OPEN || conn === null) {
       this.sendAfterClose(payload, cb);
       return;
     }
@@ -249,7 +251,7 @@ export class WebSocket extends EventEmitter {
     const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
     if (bytes.byteLength > MAX_CONTROL_PAYLOAD_BYTES) throw new RangeError('The data size must not be greater than 125 bytes');
     const conn = this.conn;
-    if (this.state !== WebSocket.OPEN || conn === null || conn.readyState !== 'open') {
+    if (this.readyState !== WebSocket.OPEN || conn === null) {
       this.sendAfterClose(payload, cb);
       return;
     }
@@ -261,7 +263,7 @@ export class WebSocket extends EventEmitter {
 
   private sendAfterClose(payload: string | Uint8Array, cb: SendCallback | undefined): void {
     this.bytesAfterClose += typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
-    if (cb) process.nextTick(cb, notOpen(this.state));
+    if (cb) process.nextTick(cb, notOpen(this.readyState));
   }
 
   private async readLoop(conn: Conn): Promise<void> {
@@ -270,6 +272,8 @@ export class WebSocket extends EventEmitter {
       try {
         message = await conn.read();
       } catch (err) {
+        // As messages are, the close is held back while paused.
+        while (this.paused) await new Promise<void>((resolve) => { this.wakeReader = resolve; });
         await this.ended(conn, err);
         return;
       }

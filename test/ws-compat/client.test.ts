@@ -172,3 +172,24 @@ describe('wasmws/ws client, where wasmws is stricter or differs', () => {
     expect((await peerClosed)[0]).toBe(1011);
   });
 });
+
+describe('wasmws/ws readyState once the core is closing', () => {
+  it('is CLOSING as soon as the peer\'s close frame is in, before the close event; send() then fails with readyState 2', async () => {
+    const { url, wss } = await listen(ours);
+    servers.push(wss);
+    const client = new real.WebSocket(url);
+    const [server] = await once(wss, 'connection');
+    await once(client, 'open');
+    // Paused, the façade emits nothing; the core still takes in the close frame (wasmws keeps
+    // control frames flowing while the application holds messages back).
+    server.pause();
+    client.close(1000);
+    for (let i = 0; i < 100 && server.readyState === 1; i++) await sleep(5);
+    expect(server.readyState).toBe(2);
+    const [err] = await new Promise<any[]>((resolve) => server.send('late', (...args: any[]) => resolve(args)));
+    expect(err.message).toMatch(/readyState 2 \(CLOSING\)/);
+    const closed = once(server, 'close');
+    server.resume();
+    expect((await closed)[0]).toBe(1000);
+  });
+});

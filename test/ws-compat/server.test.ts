@@ -217,3 +217,48 @@ describe.each([ours, real])('$name WebSocketServer', (impl) => {
     expect((await clientClose)[0]).toBe(1009);
   });
 });
+
+describe('wasmws/ws WebSocketServer: user callbacks that throw, unsafe header lines', () => {
+  async function start(options: Record<string, unknown> = {}) {
+    const started = await listen(ours, options);
+    servers.push(started.wss);
+    return started;
+  }
+
+  it('answers 500 when verifyClient (either arity), handleProtocols or a headers listener throws', async () => {
+    const boom = () => { throw new Error('callback bug'); };
+    for (const options of [{ verifyClient: (_info: unknown) => boom() }, { verifyClient: (_info: unknown, _cb: unknown) => boom() }, { handleProtocols: boom }]) {
+      const { url } = await start(options);
+      expect((await rawUpgrade(url, { 'Sec-WebSocket-Protocol': 'p' })).status).toBe(500);
+    }
+    const { url, wss } = await start();
+    wss.on('headers', boom);
+    expect((await rawUpgrade(url)).status).toBe(500);
+  });
+
+  it('closes with 1011 when a connection listener throws, and keeps serving', async () => {
+    const { url, wss } = await start();
+    wss.once('connection', () => { throw new Error('listener bug'); });
+    const first = new real.WebSocket(url);
+    expect((await once(first, 'close'))[0]).toBe(1011);
+    const second = new real.WebSocket(url);
+    await once(second, 'open');
+    second.terminate();
+  });
+
+  it('refuses a handleProtocols pick the client did not offer (RFC 6455 §4.2.2: 500)', async () => {
+    const { url } = await start({ handleProtocols: () => 'never-offered' });
+    expect((await rawUpgrade(url, { 'Sec-WebSocket-Protocol': 'p' })).status).toBe(500);
+  });
+
+  it('drops pushed header lines that hold CR or LF (no response splitting)', async () => {
+    const { url, wss } = await start();
+    wss.on('headers', (headers: string[]) => headers.push('X-Evil: a\r\nSet-Cookie: stolen=1', 'X-Fine: ok'));
+    const res = await rawUpgrade(url);
+    expect(res.status).toBe(101);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.headers['x-evil']).toBeUndefined();
+    expect(res.headers['x-fine']).toBe('ok');
+    res.socket!.destroy();
+  });
+});

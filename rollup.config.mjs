@@ -24,6 +24,10 @@ const entries = { index: 'src/index.ts', codec: 'src/codec/index.ts', hub: 'src/
 const wsCjsWrapper = () => ({
   name: 'ws-cjs-wrapper',
   generateBundle() {
+    // The `ws` switch (wasmws/ws/register): plain files, next to ws.js and ws.cjs.
+    for (const [source, fileName] of [['register.mjs', 'ws-register.js'], ['register.cjs', 'ws-register.cjs'], ['resolve.mjs', 'ws-resolve.mjs']]) {
+      this.emitFile({ type: 'asset', fileName, source: readFileSync(`src/ws/register/${source}`, 'utf8') });
+    }
     this.emitFile({
       type: 'asset',
       fileName: 'ws.cjs',

@@ -132,10 +132,10 @@ export class WebSocket extends EventEmitter {
       this.fragments ??= new FragmentSender(conn, binary);
       const done = this.fragments.write(payload, options?.fin !== false);
       if (options?.fin !== false) this.fragments = null;
-      settle(done, cb);
+      this.settle(done, cb);
       return;
     }
-    settle(conn.send(payload, { binary, compress }), cb);
+    this.settle(conn.send(payload, { binary, compress }), cb);
   }
 
   /** Sends a ping (at most 125 bytes). `cb` runs once it is queued for the socket. */
@@ -258,12 +258,15 @@ export class WebSocket extends EventEmitter {
     if (kind === 'ping') conn.ping(bytes).catch(() => {});
     else conn.pong(bytes);
     // The frame is queued in order with everything else; the core reports no write of it.
-    if (cb) process.nextTick(cb);
+    if (cb) process.nextTick(() => this.callBack(cb));
   }
 
   private sendAfterClose(payload: string | Uint8Array, cb: SendCallback | undefined): void {
     this.bytesAfterClose += typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
-    if (cb) process.nextTick(cb, notOpen(this.readyState));
+    if (cb) {
+      const error = notOpen(this.readyState);
+      process.nextTick(() => this.callBack(cb, error));
+    }
   }
 
   private async readLoop(conn: Conn): Promise<void> {
@@ -312,6 +315,21 @@ export class WebSocket extends EventEmitter {
     this.emitSafely('close', received ? received.code : 1006, Buffer.from(received ? received.reason : ''));
   }
 
+  /** Calls `cb` when the send settles; without one, a failed send is dropped (as ws). */
+  private settle(done: Promise<void>, cb: SendCallback | undefined): void {
+    if (cb) done.then(() => this.callBack(cb), (err: Error) => this.callBack(cb, err));
+    else done.catch(() => {});
+  }
+
+  /** Runs a send/ping callback; one that throws is treated as a listener that throws. */
+  private callBack(cb: SendCallback, err?: Error): void {
+    try {
+      cb(err);
+    } catch (thrown) {
+      this.listenerFailed(thrown);
+    }
+  }
+
   /**
    * Emits; a listener that throws does not crash the process (wasmws's rule): the connection
    * closes with 1011 and the error is reported as an 'error' event when someone listens.
@@ -321,9 +339,15 @@ export class WebSocket extends EventEmitter {
       if (event === 'error' && this.listenerCount('error') === 0) return;
       this.emit(event, ...args);
     } catch (err) {
-      if (this.conn?.readyState === 'open') void this.conn.close(1011, 'listener failed').catch(() => {});
-      if (event !== 'error' && this.listenerCount('error') > 0) this.emitSafely('error', err);
+      if (event === 'error') this.listenerFailed(undefined);
+      else this.listenerFailed(err);
     }
+  }
+
+  /** Application code threw: close with 1011, and report it as an 'error' if anyone listens. */
+  private listenerFailed(err: unknown): void {
+    if (this.conn?.readyState === 'open') void this.conn.close(1011, 'listener failed').catch(() => {});
+    if (err !== undefined && this.listenerCount('error') > 0) this.emitSafely('error', err);
   }
 }
 
@@ -336,8 +360,3 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.slice().buffer;
 }
 
-/** Calls `cb` when the send settles; without one, a failed send is dropped (as ws). */
-function settle(done: Promise<void>, cb: SendCallback | undefined): void {
-  if (cb) done.then(() => cb(), (err: Error) => cb(err));
-  else done.catch(() => {});
-}

@@ -193,3 +193,23 @@ describe('wasmws/ws readyState once the core is closing', () => {
     expect((await closed)[0]).toBe(1000);
   });
 });
+
+describe('wasmws/ws callbacks that throw', () => {
+  it.each([
+    ['a send callback', (ws: any) => ws.send('x', () => { throw new Error('cb bug'); })],
+    ['a ping callback', (ws: any) => ws.ping('x', undefined, () => { throw new Error('cb bug'); })],
+    ['an open listener', null],
+  ])('%s: no crash, close 1011, the error is emitted', async (_label, act) => {
+    const { url, wss } = await listen(real);
+    servers.push(wss);
+    const ws = new ours.WebSocket(url);
+    const peerClosing = new Promise<any[]>((resolve) => wss.once('connection', (peer: any) => peer.once('close', (...args: any[]) => resolve(args))));
+    const opened = once(ws, 'open');
+    if (act === null) ws.once('open', () => { throw new Error('cb bug'); });
+    const errored = once(ws, 'error');
+    await opened;
+    act?.(ws);
+    expect((await errored)[0].message).toBe('cb bug');
+    expect((await peerClosing)[0]).toBe(1011);
+  });
+});

@@ -57,7 +57,7 @@ async function start(perMessageDeflate: boolean, keepAlive = 0) {
     schema,
     onConnect: () => { events.push('connect'); },
     onClose: (_ctx, code) => { events.push(`close ${code}`); },
-  }, wss);
+  }, wss as never);
   dispose = () => server.dispose();
   await new Promise<void>((resolve) => http!.listen(0, '127.0.0.1', resolve));
   const url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}/graphql`;
@@ -82,7 +82,7 @@ describe.each([false, true])('graphql-ws over wasmws/ws (perMessageDeflate %s)',
     expect(await run('{ hello }')).toEqual({ data: { hello: 'world' } });
     const before = counter;
     expect(await run('mutation { bump }')).toEqual({ data: { bump: before + 1 } });
-    const [socket] = [...wss!.clients];
+    const [socket] = [...wss!.clients!];
     expect(socket.protocol).toBe('graphql-transport-ws');
   });
 
@@ -111,7 +111,7 @@ describe.each([false, true])('graphql-ws over wasmws/ws (perMessageDeflate %s)',
   it('dispose() on the server closes clients with 1001', async () => {
     await start(deflate);
     expect(await run('{ hello }')).toEqual({ data: { hello: 'world' } });
-    const [socket] = [...wss!.clients];
+    const [socket] = [...wss!.clients!];
     const closed = new Promise<number>((resolve) => socket.once('close', (code: number) => resolve(code)));
     await dispose!();
     dispose = undefined;

@@ -201,6 +201,19 @@ describe.each([ours, real])('$name WebSocketServer', (impl) => {
     b.terminate();
   });
 
+  it('maps ws\'s perMessageDeflate object onto the negotiation (no context takeover, window bits)', async () => {
+    const { url } = await start({ perMessageDeflate: { serverNoContextTakeover: true, serverMaxWindowBits: 10, threshold: 0 } });
+    const res = await rawUpgrade(url, { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' });
+    const agreed = String(res.headers['sec-websocket-extensions']);
+    expect(agreed).toMatch(/^permessage-deflate/);
+    expect(agreed).toContain('server_no_context_takeover');
+    expect(agreed).toContain('server_max_window_bits=10');
+    res.socket!.destroy();
+    const declined = await rawUpgrade(url, { 'Sec-WebSocket-Extensions': 'x-unknown' });
+    expect(declined.headers['sec-websocket-extensions']).toBeUndefined();
+    declined.socket!.destroy();
+  });
+
   it('maxPayload: a bigger message is an error event on the server, and the client sees 1009', async () => {
     const { url, wss } = await start({ maxPayload: 10 });
     const client = new impl.WebSocket(url);

@@ -42,7 +42,8 @@ export class WebSocketServer extends EventEmitter {
   private removeListeners: (() => void) | null = null;
   private state = RUNNING;
   private shouldEmitClose = false;
-  private readonly compression: false | CompressionOptions;
+  /** The mapping of the perMessageDeflate value last seen, kept while the value is the same. */
+  private compression: { from: unknown; to: false | CompressionOptions } = { from: undefined, to: false };
   private readonly connOptions: ResolvedConnOptions;
 
   constructor(options: ServerOptions = {}, callback?: () => void) {
@@ -59,7 +60,6 @@ export class WebSocketServer extends EventEmitter {
     if (opts.autoPong === false) throw unsupported('autoPong: false');
     if (opts.perMessageDeflate === true) opts.perMessageDeflate = {};
     this.options = opts;
-    this.compression = toCompression(opts.perMessageDeflate, false);
     this.connOptions = resolveConnOptions(toConnOptions(opts.maxPayload), 'server');
     if (hasPort) {
       const server = createServer((_req, res) => {
@@ -124,7 +124,9 @@ export class WebSocketServer extends EventEmitter {
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer | Uint8Array, cb: (ws: WebSocket, req: IncomingMessage) => void): void {
     socket.on('error', socketOnError);
-    const valid = validateUpgrade(req, this.compression);
+    // Read at each upgrade, as ws does: crossws swaps options.perMessageDeflate per request.
+    const compression = this.compressionNow();
+    const valid = validateUpgrade(req, compression);
     if (valid instanceof HandshakeError) {
       this.clientError(req, socket, valid);
       return;
@@ -141,7 +143,7 @@ export class WebSocketServer extends EventEmitter {
         try {
           verify(info, (verified, code, message, headers) => {
             if (!verified) abortHandshake(socket, code || 401, message, headers);
-            else this.completeUpgrade(valid, req, socket, head, cb);
+            else this.completeUpgrade(valid, compression, req, socket, head, cb);
           });
         } catch {
           abortHandshake(socket, 500);
@@ -161,10 +163,10 @@ export class WebSocketServer extends EventEmitter {
         return;
       }
     }
-    this.completeUpgrade(valid, req, socket, head, cb);
+    this.completeUpgrade(valid, compression, req, socket, head, cb);
   }
 
-  private completeUpgrade(valid: ValidUpgrade, req: IncomingMessage, socket: Duplex, head: Uint8Array, cb: (ws: WebSocket, req: IncomingMessage) => void): void {
+  private completeUpgrade(valid: ValidUpgrade, compression: false | CompressionOptions, req: IncomingMessage, socket: Duplex, head: Uint8Array, cb: (ws: WebSocket, req: IncomingMessage) => void): void {
     if (!socket.readable || !socket.writable) {
       socket.destroy();
       return;
@@ -191,13 +193,13 @@ export class WebSocketServer extends EventEmitter {
     socket.write(responseHead(lines));
     socket.off('error', socketOnError);
     const request: UpgradeRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers };
-    const deflate = valid.deflate && new PerMessageDeflate(valid.deflate.params, 'server', this.compression || {});
+    const deflate = valid.deflate && new PerMessageDeflate(valid.deflate.params, 'server', compression || {});
     const conn = new Conn({
       socket: socket as unknown as ConnSocket, role: 'server', options: this.connOptions, head, request, deflate,
       subprotocol: protocol, extensions: valid.deflate?.extension,
     });
     const ws = new WebSocket(null);
-    ws.attach(conn);
+    ws.attach(conn, undefined, socket);
     const clients = this.clients;
     if (clients) {
       clients.add(ws);
@@ -221,6 +223,13 @@ export class WebSocketServer extends EventEmitter {
     if (!chosen) return undefined;
     if (!protocols.has(chosen)) throw new HandshakeError(`subprotocol ${chosen} was not offered`, 500);
     return chosen;
+  }
+
+  /** wasmws's compression options for `options.perMessageDeflate` as it is now. */
+  private compressionNow(): false | CompressionOptions {
+    const value = this.options.perMessageDeflate;
+    if (this.compression.from !== value) this.compression = { from: value, to: toCompression(value, false) };
+    return this.compression.to;
   }
 
   /** A request that failed validation: 'wsClientError' listeners handle it, else the error response. */

@@ -2,6 +2,7 @@
 // handshake, backpressure and permessage-deflate all run in the Conn's core.
 import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
 import type { Conn } from '../conn/connection';
 import { CloseError, ProtocolError } from '../errors';
 import type { Message } from '../frame/message';
@@ -214,8 +215,15 @@ export class WebSocket extends EventEmitter {
 
   // ── wiring (called by the server and the client handshake) ──────────────────────
 
+  /**
+   * The underlying socket (server side), as ws's `_socket`: applications read
+   * `ws._socket.remoteAddress`, crossws listens for 'drain'. Never read from it or write to it.
+   */
+  _socket: Duplex | undefined;
+
   /** @internal The handshake is done: run on `conn`. */
-  attach(conn: Conn, response?: HandshakeResponse): void {
+  attach(conn: Conn, response?: HandshakeResponse, socket?: Duplex): void {
+    this._socket = socket;
     if (this.abort?.signal.aborted) {
       conn.terminate(); // close() came after the 101 was read, before this turn
       this.failHandshake(this.abort.signal.reason as Error);

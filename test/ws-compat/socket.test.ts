@@ -190,6 +190,8 @@ describe.each(pairs)('%s', (_name, serverImpl, clientImpl) => {
       expect([clientImpl.WebSocket.CONNECTING, clientImpl.WebSocket.OPEN, clientImpl.WebSocket.CLOSING, clientImpl.WebSocket.CLOSED]).toEqual([0, 1, 2, 3]);
       expect(client.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/$/);
       expect(server.url).toBeUndefined();
+      // ws's `_socket`, which applications read for the peer's address.
+      expect(server._socket.remoteAddress).toBe('127.0.0.1');
       expect(client.bufferedAmount).toBe(0);
     });
 

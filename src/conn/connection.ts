@@ -148,11 +148,12 @@ export class Conn implements AsyncIterable<Message> {
   // ── closing ───────────────────────────────────────────────────────────────────────
 
   /**
-   * Starts the close handshake (code 1000 by default) and resolves when the connection is
-   * closed. Throws at once on a code or reason that may not be sent. Idempotent.
+   * Starts the close handshake (code 1000 by default; null sends a close frame with no code)
+   * and resolves when the connection is closed. Throws at once on a code or reason that may
+   * not be sent. Idempotent.
    */
-  close(code: number = CloseCode.Normal, reason = ''): Promise<CloseInfo> {
-    return this.core.close(code, reason);
+  close(code: number | null = CloseCode.Normal, reason = ''): Promise<CloseInfo> {
+    return this.core.close(code ?? undefined, reason); // null: a close frame with no code (the peer sees 1005)
   }
 
   /** Ends the TCP connection at once, with no close handshake. */

@@ -222,7 +222,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
       : new Promise((resolve) => { this.resolveClosed = resolve; });
   }
 
-  close(code: number, reason: string): Promise<CloseInfo> {
+  close(code: number | undefined, reason: string): Promise<CloseInfo> {
     const payload = encodeClosePayload(code, reason);
     if (this.state === 'open') this.startClosing(payload);
     return this.closed;

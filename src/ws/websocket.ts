@@ -167,7 +167,8 @@ export class WebSocket extends EventEmitter {
     const text = reason === undefined ? '' : String(reason);
     if (Buffer.byteLength(text) > MAX_CLOSE_REASON_BYTES) throw new RangeError('The message must not be greater than 123 bytes');
     this.state = WebSocket.CLOSING;
-    void this.conn?.close(code ?? 1000, text).catch(() => {});
+    // No code: an empty close frame, as ws sends (RFC 6455 §5.5.1; the peer sees 1005).
+    void this.conn?.close(code ?? null, code === undefined ? '' : text).catch(() => {});
   }
 
   /** Destroys the connection at once (close code 1006). */

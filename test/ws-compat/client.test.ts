@@ -73,9 +73,8 @@ describe.each([ours, real])('$name client', (impl) => {
     const events = record(ws);
     await once(ws, 'open');
     ws.close();
-    // close() without a code: ws sends an empty close frame (the echo is 1005); wasmws's Conn
-    // sends 1000 (see README, Migrating from ws).
-    expect(await events).toEqual(['upgrade', 'open', impl === ours ? 'close 1000' : 'close 1005']);
+    // close() without a code sends an empty close frame: the echo is 1005.
+    expect(await events).toEqual(['upgrade', 'open', 'close 1005']);
   });
 
   it('a non-101 answer: error then close 1006; with an unexpected-response listener, no error', async () => {

@@ -113,6 +113,21 @@ describe.each([ours, real])('$name client', (impl) => {
     expect(await record(ws)).toEqual(['error', 'close 1006']);
   });
 
+  it('maxPayload: a bigger message is an error on the client (a WS_ERR_ code), close 1006; the server sees 1009', async () => {
+    const { url, wss } = await listen(impl);
+    servers.push(wss);
+    const ws = new impl.WebSocket(url, { maxPayload: 8 });
+    const [peer] = await once(wss, 'connection');
+    if (ws.readyState === 0) await once(ws, 'open');
+    const errored = once(ws, 'error');
+    const closed = once(ws, 'close');
+    const peerClosed = once(peer, 'close');
+    peer.send(Buffer.alloc(9));
+    expect((await errored)[0].code).toMatch(/^WS_ERR_/);
+    expect((await closed)[0]).toBe(1006);
+    expect((await peerClosed)[0]).toBe(1009);
+  });
+
   it('perMessageDeflate: false offers no extension', async () => {
     const { url, wss } = await listen(impl, { perMessageDeflate: true });
     servers.push(wss);

@@ -10,8 +10,8 @@ import type { ConnOptions } from '../options';
 export interface PerMessageDeflateOptions {
   serverNoContextTakeover?: boolean;
   clientNoContextTakeover?: boolean;
-  serverMaxWindowBits?: number | boolean;
-  clientMaxWindowBits?: number | boolean;
+  serverMaxWindowBits?: number;
+  clientMaxWindowBits?: number;
   zlibDeflateOptions?: { level?: number; memLevel?: number; [key: string]: unknown };
   zlibInflateOptions?: Record<string, unknown>;
   threshold?: number;
@@ -54,7 +54,7 @@ export interface ServerOptions {
   /** Accepted and ignored. */
   allowSynchronousEvents?: boolean;
   /** Not supported: throws when set. */
-  WebSocket?: unknown;
+  WebSocket?: undefined;
 }
 
 /** Options of `new WebSocket(address, protocols, options)` (the client), as ws 8 names them. */

@@ -36,8 +36,8 @@ type ResolvedServerOptions = ServerOptions & { maxPayload: number; clientTrackin
 export class WebSocketServer extends EventEmitter {
   /** The options, with ws's defaults; `handleProtocols` is read from here at each upgrade. */
   readonly options: ResolvedServerOptions;
-  /** The connected clients, when clientTracking is on (the default). */
-  readonly clients: Set<WebSocket> | undefined;
+  /** The connected clients, when clientTracking is on (the default); undefined otherwise, as ws. */
+  readonly clients: Set<WebSocket>;
   private server: HttpServer | null = null;
   private removeListeners: (() => void) | null = null;
   private state = RUNNING;
@@ -73,13 +73,21 @@ export class WebSocketServer extends EventEmitter {
       this.server = opts.server as HttpServer;
     }
     if (this.server) this.listenTo(this.server);
-    if (opts.clientTracking) this.clients = new Set();
+    this.clients = (opts.clientTracking ? new Set() : undefined) as Set<WebSocket>;
   }
 
-  /** The address of the HTTP server; throws in noServer mode (as ws). */
-  address(): AddressInfo | string | null {
+  /** The `path` option, or '' (declared by @types/ws). */
+  get path(): string {
+    return this.options.path ?? '';
+  }
+
+  /**
+   * The address of the HTTP server; throws in noServer mode (as ws). Null once closed or before
+   * listening (typed without null, as crossws's copy of the ws types has it).
+   */
+  address(): AddressInfo | string {
     if (this.options.noServer) throw new Error('The server is operating in "noServer" mode');
-    return this.server ? this.server.address() : null;
+    return (this.server ? this.server.address() : null) as AddressInfo | string;
   }
 
   /**
@@ -101,7 +109,7 @@ export class WebSocketServer extends EventEmitter {
     this.server = null;
     if (server && !this.options.server && !this.options.noServer) {
       server.close(() => this.emitClose());
-    } else if (this.clients && this.clients.size > 0) {
+    } else if (this.clients?.size > 0) {
       this.shouldEmitClose = true;
     } else {
       process.nextTick(() => this.emitClose());

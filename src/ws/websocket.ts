@@ -9,7 +9,7 @@ import type { Message } from '../frame/message';
 import { isValidWireCloseCode, MAX_CLOSE_REASON_BYTES } from '../protocol/close-code';
 import { MAX_CONTROL_PAYLOAD_BYTES } from '../protocol/limits';
 import { connectClient, parseClientArgs, type HandshakeResponse } from './client';
-import { addEventListener, getAttribute, removeEventListener, setAttribute } from './event-target';
+import { addEventListener, getAttribute, removeEventListener, setAttribute, type WsCloseEvent, type WsErrorEvent, type WsEvent, type WsMessageEvent } from './event-target';
 import type { ClientOptions } from './options';
 import { FragmentSender, toPayload, type SendCallback, type WsSendOptions } from './send';
 
@@ -38,7 +38,7 @@ export class WebSocket extends EventEmitter {
   declare readonly CLOSING: 2;
   declare readonly CLOSED: 3;
 
-  private state = WebSocket.CONNECTING;
+  private state: 0 | 1 | 2 | 3 = WebSocket.CONNECTING;
   private conn: Conn | null = null;
   private kind: WsBinaryType = 'nodebuffer';
   private paused = false;
@@ -64,15 +64,15 @@ export class WebSocket extends EventEmitter {
   }
 
   /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
-  get readyState(): number {
+  get readyState(): 0 | 1 | 2 | 3 {
     // The core may be closing (a close frame arrived) before the read loop has seen it.
     if (this.state === WebSocket.OPEN && this.conn !== null && this.conn.readyState !== 'open') return WebSocket.CLOSING;
     return this.state;
   }
 
-  /** The URL (client side); undefined on the server side, as ws. */
-  get url(): string | undefined {
-    return this.address || undefined;
+  /** The URL (client side); undefined on the server side, as ws (typed string, as @types/ws). */
+  get url(): string {
+    return (this.address || undefined) as string;
   }
 
   /** The subprotocol agreed, or ''. */
@@ -91,9 +91,12 @@ export class WebSocket extends EventEmitter {
     return (this.conn?.bufferedAmount ?? 0) + this.bytesAfterClose;
   }
 
-  /** How binary messages arrive: 'nodebuffer' (default), 'arraybuffer', 'fragments' (Buffer[]), 'blob'. */
-  get binaryType(): WsBinaryType {
-    return this.kind;
+  /**
+   * How binary messages arrive: 'nodebuffer' (default), 'arraybuffer', 'fragments' (Buffer[]),
+   * 'blob'. (Typed without 'blob' on read, as @types/ws is, so this class passes for its type.)
+   */
+  get binaryType(): Exclude<WsBinaryType, 'blob'> {
+    return this.kind as Exclude<WsBinaryType, 'blob'>;
   }
   set binaryType(type: WsBinaryType) {
     if (BINARY_TYPES.has(type)) this.kind = type;
@@ -140,13 +143,13 @@ export class WebSocket extends EventEmitter {
   }
 
   /** Sends a ping (at most 125 bytes). `cb` runs once it is queued for the socket. */
-  ping(data?: unknown, mask?: boolean | SendCallback, cb?: SendCallback): void {
-    this.control('ping', data, mask, cb);
+  ping(data?: unknown, mask?: boolean, cb?: (err: Error) => void): void {
+    this.control('ping', data, mask, cb as SendCallback | undefined);
   }
 
   /** Sends a pong (an unsolicited one is a one-way heartbeat, RFC 6455 §5.5.3). */
-  pong(data?: unknown, mask?: boolean | SendCallback, cb?: SendCallback): void {
-    this.control('pong', data, mask, cb);
+  pong(data?: unknown, mask?: boolean, cb?: (err: Error) => void): void {
+    this.control('pong', data, mask, cb as SendCallback | undefined);
   }
 
   // ── closing ──────────────────────────────────────────────────────────────────────
@@ -205,14 +208,14 @@ export class WebSocket extends EventEmitter {
   removeEventListener(type: string, handler: never): void {
     removeEventListener(this, type, handler);
   }
-  get onopen(): unknown { return getAttribute(this, 'open'); }
-  set onopen(handler: unknown) { setAttribute(this, 'open', handler); }
-  get onmessage(): unknown { return getAttribute(this, 'message'); }
-  set onmessage(handler: unknown) { setAttribute(this, 'message', handler); }
-  get onerror(): unknown { return getAttribute(this, 'error'); }
-  set onerror(handler: unknown) { setAttribute(this, 'error', handler); }
-  get onclose(): unknown { return getAttribute(this, 'close'); }
-  set onclose(handler: unknown) { setAttribute(this, 'close', handler); }
+  get onopen(): ((event: WsEvent) => void) | null { return getAttribute(this, 'open') as never; }
+  set onopen(handler: ((event: WsEvent) => void) | null) { setAttribute(this, 'open', handler); }
+  get onmessage(): ((event: WsMessageEvent) => void) | null { return getAttribute(this, 'message') as never; }
+  set onmessage(handler: ((event: WsMessageEvent) => void) | null) { setAttribute(this, 'message', handler); }
+  get onerror(): ((event: WsErrorEvent) => void) | null { return getAttribute(this, 'error') as never; }
+  set onerror(handler: ((event: WsErrorEvent) => void) | null) { setAttribute(this, 'error', handler); }
+  get onclose(): ((event: WsCloseEvent) => void) | null { return getAttribute(this, 'close') as never; }
+  set onclose(handler: ((event: WsCloseEvent) => void) | null) { setAttribute(this, 'close', handler); }
 
   // ── wiring (called by the server and the client handshake) ──────────────────────
 
@@ -248,12 +251,13 @@ export class WebSocket extends EventEmitter {
 
   // ── internals ────────────────────────────────────────────────────────────────────
 
-  private control(kind: 'ping' | 'pong', data: unknown, mask: boolean | SendCallback | undefined, cb: SendCallback | undefined): void {
+  /** ping/pong, with ws's argument shuffle: (cb), (data, cb), (data, mask, cb). */
+  private control(kind: 'ping' | 'pong', data: unknown, mask: unknown, cb: SendCallback | undefined): void {
     if (typeof data === 'function') {
       cb = data as SendCallback;
       data = undefined;
     } else if (typeof mask === 'function') {
-      cb = mask;
+      cb = mask as SendCallback;
     }
     if (this.state === WebSocket.CONNECTING) throw notOpen(this.state);
     const payload = toPayload(data);

@@ -23,7 +23,7 @@ async function start(perMessageDeflate: boolean) {
   wss = new WebSocketServer({ noServer: true });
   const closes: number[] = [];
   const adapter = crossws({
-    wss: wss as never,
+    wss,
     hooks: {
       upgrade: () => ({ headers: { 'x-crossws': 'yes' }, ...(perMessageDeflate ? { perMessageDeflate: true } : {}) }),
       open: (peer) => { peer.send(`welcome ${peer.remoteAddress}`); },

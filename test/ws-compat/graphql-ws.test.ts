@@ -57,7 +57,7 @@ async function start(perMessageDeflate: boolean, keepAlive = 0) {
     schema,
     onConnect: () => { events.push('connect'); },
     onClose: (_ctx, code) => { events.push(`close ${code}`); },
-  }, wss as never);
+  }, wss);
   dispose = () => server.dispose();
   await new Promise<void>((resolve) => http!.listen(0, '127.0.0.1', resolve));
   const url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}/graphql`;

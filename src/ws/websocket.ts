@@ -48,6 +48,8 @@ export class WebSocket extends EventEmitter {
   private closeFrameReceived: { code: number; reason: string } | null = null;
   private clean = false;
   private fragments: FragmentSender | null = null;
+  /** The line of sends waiting behind a Blob being read; null when none. */
+  private blobs: Promise<void> | null = null;
   private readonly abort: AbortController | null = null;
 
   /** `address` null makes a server-side socket (WebSocketServer's). */
@@ -124,7 +126,24 @@ export class WebSocket extends EventEmitter {
       options = {};
     }
     if (this.state === WebSocket.CONNECTING) throw notOpen(this.state);
-    const payload = toPayload(data);
+    if ((typeof Blob === 'function' && data instanceof Blob) || this.blobs !== null) {
+      this.sendInOrder(data, options ?? {}, cb);
+      return;
+    }
+    this.sendNow(toPayload(data), options, cb);
+  }
+
+  /** A Blob's bytes arrive later: it, and every send after it until it is out, wait in line. */
+  private sendInOrder(data: unknown, options: WsSendOptions, cb: SendCallback | undefined): void {
+    const bytes = data instanceof Blob ? data.arrayBuffer() : Promise.resolve(data);
+    const line: Promise<void> = (this.blobs ?? Promise.resolve())
+      .then(() => bytes)
+      .then((payload) => this.sendNow(toPayload(payload), options, cb), (err: Error) => cb && this.callBack(cb, err))
+      .then(() => { if (this.blobs === line) this.blobs = null; });
+    this.blobs = line;
+  }
+
+  private sendNow(payload: string | Uint8Array, options: WsSendOptions | undefined, cb: SendCallback | undefined): void {
     const conn = this.conn;
     if (this.readyState !== WebSocket.OPEN || conn === null) {
       this.sendAfterClose(payload, cb);

@@ -103,6 +103,18 @@ describe.each(pairs)('%s', (_name, serverImpl, clientImpl) => {
       expect(messages).toEqual([['one two three', false], ['after', false]]);
     });
 
+    it('sends a Blob as binary, keeping the order of the sends around it', async () => {
+      const { client, server } = await open();
+      const got: [string, boolean][] = [];
+      server.on('message', (data: Buffer, isBinary: boolean) => got.push([data.toString(), isBinary]));
+      client.send('before');
+      const written = new Promise((resolve) => client.send(new Blob(['blob bytes']), resolve));
+      client.send('after');
+      expect(await written).toBeFalsy();
+      for (let i = 0; i < 100 && got.length < 3; i++) await sleep(5);
+      expect(got).toEqual([['before', false], ['blob bytes', true], ['after', false]]);
+    });
+
     it('emits ping and pong with Buffer payloads; ping callbacks run', async () => {
       const { client, server } = await open();
       const pinged = once(server, 'ping');

@@ -275,3 +275,31 @@ describe('wasmws/ws WebSocketServer: user callbacks that throw, unsafe header li
     res.socket!.destroy();
   });
 });
+
+describe('handleUpgrade on any Duplex (not a net.Socket)', () => {
+  it.each([ours, real])('$name: answers the 101 and sends a frame over an in-memory stream pair', async (impl) => {
+    const { Duplex, PassThrough } = await import('node:stream');
+    const toServer = new PassThrough();
+    const toClient = new PassThrough();
+    const serverSide = Duplex.from({ readable: toServer, writable: toClient });
+    const wss = new impl.WebSocketServer({ noServer: true });
+    servers.push(wss);
+    const req = {
+      method: 'GET', url: '/', httpVersion: '1.1', socket: {},
+      headers: { host: 'memory', upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+    } as unknown as IncomingMessage;
+    let received = Buffer.alloc(0);
+    toClient.on('data', (chunk: Buffer) => { received = Buffer.concat([received, chunk]); });
+    const accepted = new Promise<any>((resolve) => wss.handleUpgrade(req, serverSide, Buffer.alloc(0), resolve));
+    const ws = await accepted;
+    ws.send('over a duplex');
+    for (let i = 0; i < 100 && !received.includes('over a duplex'); i++) await sleep(5);
+    const text = received.toString('latin1');
+    expect(text.startsWith('HTTP/1.1 101 Switching Protocols\r\n')).toBe(true);
+    expect(text).toContain('Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
+    const frame = received.subarray(text.indexOf('\r\n\r\n') + 4);
+    expect([...frame.subarray(0, 2)]).toEqual([0x81, 13]);
+    expect(frame.subarray(2).toString()).toBe('over a duplex');
+    ws.terminate();
+  });
+});

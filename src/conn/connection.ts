@@ -152,6 +152,11 @@ export class Conn implements AsyncIterable<Message> {
     return this.core.ping(data);
   }
 
+  /** Sends a pong unasked: a one-way heartbeat (RFC 6455 §5.5.3). At most 125 bytes. */
+  pong(data: Uint8Array = new Uint8Array(0)): void {
+    this.core.pong(data);
+  }
+
   /** Bytes queued for the socket and not yet written by it, from send() on (a message being compressed counts at its uncompressed size). */
   get bufferedAmount(): number {
     return this.core.bufferedAmount;

@@ -78,6 +78,7 @@ function onSocketError(this: CoreSocket, err: Error): void {
 function onSocketClose(this: CoreSocket): void {
   this[kCore].finish();
 }
+/** The peer ended TCP: see onPeerEnd. */
 function onSocketEnd(this: CoreSocket): void {
   this[kCore].onPeerEnd();
 }
@@ -190,6 +191,12 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     const { sent, rtt } = (this.pings ??= new PendingPings(this.options.pongTimeoutMs)).add(payload);
     if (sent) this.sendControl(OP_PING, payload);
     return rtt;
+  }
+
+  pong(payload: Uint8Array): void {
+    this.checkOpen();
+    if (payload.length > MAX_CONTROL_PAYLOAD_BYTES) throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `pong payload is ${payload.length} bytes; at most ${MAX_CONTROL_PAYLOAD_BYTES}`);
+    this.sendControl(OP_PONG, payload);
   }
 
   get bufferedAmount(): number {

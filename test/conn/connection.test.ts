@@ -24,6 +24,7 @@ describe('Conn API', () => {
     const closing = conn.close(3001, 'app');
     // A promise-returning API fails through its promise, never by throwing (issue 12, finding 9's rule).
     await expect(conn.send('x')).rejects.toThrow(/closing or closed/);
+    await expect(conn.ping('x')).rejects.toMatchObject({ code: 'WS_ERR_ALREADY_CLOSED' });
     expect(await closing).toMatchObject({ code: 3001, wasClean: true });
     expect(await serverConn.closed).toMatchObject({ code: 3001, reason: 'app', wasClean: true });
     await server.close({ timeoutMs: 200 });

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { OP_TEXT } from '../../src/codec/constants';
+import type { Conn } from '../../src/conn/connection';
+import { serve } from '../../src/server';
+import { clientFrame } from '../helpers/frames';
+import { rawClient } from '../helpers/raw-peer';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const inboxOf = (conn: Conn) => (conn as unknown as { core: { inbox: { queuedMessages: number; inflatingMessages: number } } }).core.inbox;
+
+/**
+ * Empty messages carry no payload bytes, but each one queued costs objects (and, compressed,
+ * the inflater's promises): the read buffer's bound must hold for them too, or a peer's
+ * 6-byte frames fill the heap of a server that is not reading yet.
+ */
+describe.each([false, true])('a flood of empty messages pauses the socket (compression %s)', (compression) => {
+  it('queues a bounded number while the handler does not read, then delivers every one', async () => {
+    const COUNT = compression ? 40_000 : 100_000; // inflating one at a time is slower
+    let conn: Conn | undefined;
+    let startReading!: () => void;
+    const reading = new Promise<void>((resolve) => { startReading = resolve; });
+    let read = 0;
+    const server = await serve({ port: 0, compression: compression ? {} : false, maxReadBufferBytes: 64 * 1024, onHandlerError: () => {} }, async (c) => {
+      conn = c;
+      await reading;
+      for await (const m of c) { expect(m.data.length).toBe(0); read++; }
+    });
+    try {
+      const { peer } = await rawClient(server.address().port, compression ? 'Sec-WebSocket-Extensions: permessage-deflate\r\n' : '', compression);
+      // Compressed, an empty message is one byte, 0x00 (RFC 7692 §7.2.3.6).
+      const frame = compression ? clientFrame(OP_TEXT, new Uint8Array([0]), { rsv1: true }) : clientFrame(OP_TEXT, new Uint8Array(0));
+      const flood = new Uint8Array(frame.length * COUNT);
+      for (let i = 0; i < COUNT; i++) flood.set(frame, i * frame.length);
+      peer.socket.write(flood);
+      await sleep(300);
+      const held = inboxOf(conn!).queuedMessages + inboxOf(conn!).inflatingMessages;
+      expect(held).toBeGreaterThan(0);
+      // 64 KiB of entries, plus the rest of the socket chunk that crossed it: not all of them.
+      expect(held).toBeLessThan(COUNT / 2);
+      startReading();
+      for (let waited = 0; read < COUNT; waited += 20) {
+        if (waited > 20_000) throw new Error(`read ${read} of ${COUNT}`);
+        await sleep(20);
+      }
+      expect(read).toBe(COUNT);
+      peer.socket.destroy();
+    } finally {
+      await server.close({ timeoutMs: 200 });
+    }
+  }, 30_000);
+});

@@ -57,7 +57,10 @@ export class InflatePipeline {
     await this.inbox.whenRoom();
     let bytes: Uint8Array;
     try {
-      bytes = await this.deflate.decompress(data, this.maxMessageBytes);
+      // An empty payload is an empty message (a compressor sends 0x00, RFC 7692 §7.2.3.6):
+      // given to zlib, it and the tail make a truncated stored block that eats the next
+      // message's bytes as its content.
+      bytes = data.length === 0 ? data : await this.deflate.decompress(data, this.maxMessageBytes);
     } catch (err) {
       return this.stop(slot, err instanceof ProtocolError ? err : new ProtocolError('WS_ERR_INFLATE_FAILED', 1007, String(err), { cause: err }));
     }

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { OP_TEXT } from '../../src/codec/constants';
+import { OP_CLOSE, OP_TEXT } from '../../src/codec/constants';
 import type { Conn } from '../../src/conn/connection';
 import { serve } from '../../src/server';
 import { clientFrame } from '../helpers/frames';
+import { RawDeflate } from '../helpers/raw-deflate';
 import { rawClient } from '../helpers/raw-peer';
+import { concat } from '../helpers/reader';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const inboxOf = (conn: Conn) => (conn as unknown as { core: { inbox: { queuedMessages: number; inflatingMessages: number } } }).core.inbox;
@@ -48,4 +50,33 @@ describe.each([false, true])('a flood of empty messages pauses the socket (compr
       await server.close({ timeoutMs: 200 });
     }
   }, 30_000);
+});
+
+describe('an empty compressed payload (RSV1, length 0)', () => {
+  it('is an empty message, and the messages after it inflate intact', async () => {
+    const got: string[] = [];
+    const server = await serve({ port: 0, onHandlerError: () => {} }, async (c) => {
+      try {
+        for await (const m of c) got.push(m.text());
+        got.push('done');
+      } catch (err) {
+        got.push(`failed ${(err as { closeCode?: number }).closeCode}`);
+      }
+    });
+    try {
+      const { peer } = await rawClient(server.address().port, 'Sec-WebSocket-Extensions: permessage-deflate\r\n', true);
+      const zlib = new RawDeflate({ windowBits: 15, noContext: false, peerWindowBits: 15, peerNoContext: false });
+      const empty = clientFrame(OP_TEXT, new Uint8Array(0), { rsv1: true });
+      const hello = clientFrame(OP_TEXT, await zlib.compress(new TextEncoder().encode('hello')), { rsv1: true });
+      peer.socket.write(concat([empty, empty, hello, empty, clientFrame(OP_CLOSE, new Uint8Array([0x03, 0xe8]))]));
+      await peer.waitClosed();
+      for (let waited = 0; !got.includes('done') && !got.some((g) => g.startsWith('failed')); waited += 10) {
+        if (waited > 5000) throw new Error(`got ${JSON.stringify(got)}`);
+        await sleep(10);
+      }
+      expect(got).toEqual(['', '', 'hello', '', 'done']);
+    } finally {
+      await server.close({ timeoutMs: 200 });
+    }
+  });
 });

@@ -208,8 +208,9 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
 
   close(code: number | undefined, reason: string): Promise<CloseInfo> {
     const payload = encodeClosePayload(code, reason);
-    // A failure already decided (its close frame goes out next turn) keeps its own code.
-    if (this.state === 'open' && !this.failure) this.startClosing(payload);
+    // A failure already decided (its close frame goes out next turn) keeps its own code, and
+    // a close received and about to be echoed keeps the peer's.
+    if (this.state === 'open' && !this.failure && !this.closeReceived) this.startClosing(payload);
     return this.closed;
   }
 
@@ -364,12 +365,20 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   private onCloseFrame(code: number, reason: string): void {
     this.reader.halt();
     this.closeReceived = { code, reason };
-    if (!this.closeSent) {
-      // Echo the code (RFC 6455 §5.5.1); no code received means an empty close back.
-      this.startClosing(code === CloseCode.NoStatus ? new Uint8Array(0) : encodeClosePayload(code));
-    }
     this.inbox.fail(new CloseError(code, reason, true));
-    this.endTcpIfDone();
+    // The echo waits until the messages that came before the Close are inflated and one turn
+    // more, as a failure's close does: replies the application makes at once to them
+    // (send-then-close in one write) go out ahead of it (RFC 6455 §5.5.1 lets an endpoint
+    // finish sending first). closeTimeoutMs bounds the wait.
+    if (!this.closeSent) this.armCloseTimer(this.options.closeTimeoutMs);
+    const echo = () => defer(() => {
+      if (this.state === 'closed') return;
+      // Echo the code (RFC 6455 §5.5.1); no code received means an empty close back.
+      if (!this.closeSent) this.startClosing(code === CloseCode.NoStatus ? new Uint8Array(0) : encodeClosePayload(code));
+      this.endTcpIfDone();
+    });
+    if (this.inflater) this.inflater.whenIdle(echo);
+    else echo();
   }
 
   private failNow(code: number, reason: string, error: Error): void {

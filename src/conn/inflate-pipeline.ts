@@ -21,7 +21,8 @@ export class InflatePipeline {
   private tail: Promise<void> = Promise.resolve();
   private pending = 0;
   private stopped = false;
-  private onIdle: (() => void) | null = null;
+  /** Told once every message pushed so far is done (the close echo, then freeing zlib). */
+  private onIdle: (() => void)[] | null = null;
 
   constructor(
     private readonly deflate: PerMessageDeflate,
@@ -47,7 +48,7 @@ export class InflatePipeline {
 
   /** Calls `done` once every message pushed so far is delivered or dropped (at once if none is pending). */
   whenIdle(done: () => void): void {
-    this.onIdle = done;
+    (this.onIdle ??= []).push(done);
     if (this.pending === 0) this.idle();
   }
 
@@ -71,9 +72,9 @@ export class InflatePipeline {
   }
 
   private idle(): void {
-    const done = this.onIdle!;
+    const waiting = this.onIdle!;
     this.onIdle = null;
-    done();
+    for (const done of waiting) done();
   }
 
   private stop(slot: PendingMessage, error: ProtocolError): void {

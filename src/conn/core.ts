@@ -404,7 +404,8 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
 
   private armCloseTimer(ms: number): void {
     clearTimeout(this.closeTimer);
-    this.closeTimer = setTimeout(() => this.socket.destroy(), ms);
+    // The reads' CloseError says why (its cause), as for a pong deadline.
+    this.closeTimer = setTimeout(() => this.terminate(new TimeoutError(`close handshake not done within ${ms} ms`)), ms);
   }
 
   /** The server ends TCP once both close frames are exchanged (RFC 6455 §7.1.1). */

@@ -269,6 +269,10 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     if (this.state === 'open') void this.close(CloseCode.GoingAway, 'idle timeout').catch(() => {});
   }
 
+  get isReadingPaused(): boolean {
+    return this.readPausedBy !== 0;
+  }
+
   get isOpen(): boolean {
     return this.state === 'open';
   }

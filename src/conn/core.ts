@@ -370,10 +370,8 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     this.reader.halt();
     this.closeReceived = { code, reason };
     this.inbox.fail(new CloseError(code, reason, true));
-    // The echo waits until the messages that came before the Close are inflated and one turn
-    // more, as a failure's close does: replies the application makes at once to them
-    // (send-then-close in one write) go out ahead of it (RFC 6455 §5.5.1 lets an endpoint
-    // finish sending first). closeTimeoutMs bounds the wait.
+    // The echo waits for the messages before the Close to be inflated, and a turn (as fail()
+    // does): replies made at once to them go out first (RFC 6455 §5.5.1). Bounded by closeTimeoutMs.
     if (!this.closeSent) this.armCloseTimer(this.options.closeTimeoutMs);
     const echo = () => defer(() => {
       if (this.state === 'closed') return;

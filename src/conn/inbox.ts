@@ -39,6 +39,9 @@ export class PendingMessage {
 
 type Entry = Message | PendingMessage;
 
+/** A complete message's reader: its bytes were released when it was taken from the queue. */
+function ignoreConsumed(): void {}
+
 /** The end of iteration: the close was clean and ordinary (1000, 1001, 1005). */
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
@@ -49,8 +52,8 @@ function endsIteration(error: Error): boolean {
 }
 
 /**
- * What a queued entry costs beyond its payload (its objects; a pending one's promises too),
- * counted with its bytes: otherwise empty messages count 0 and a peer sending 6-byte empty
+ * What a queued entry (or a streamed chunk) costs beyond its payload (its objects; a pending
+ * one's promises too), counted with its bytes: otherwise empty messages count 0 and a peer sending 6-byte empty
  * frames fills the heap (~150 B each, ~650 B compressed) without ever pausing the socket.
  */
 export const ENTRY_OVERHEAD_BYTES = 256;
@@ -142,7 +145,8 @@ export class Inbox implements AsyncIterator<Message> {
     const first = this.waiter;
     if (first?.kind !== 'reader' || this.queue.length > 0 || this.streaming) return undefined;
     this.nextWaiter();
-    const reader = new MessageReader(type, (bytes) => this.release(bytes));
+    // Each chunk counts its overhead too: a message sent in 1-byte fragments is 131,072 views.
+    const reader = new MessageReader(type, (bytes, chunks) => this.release(bytes + chunks * ENTRY_OVERHEAD_BYTES));
     this.streaming = reader;
     this.current = reader;
     const sink = reader.sink();
@@ -150,7 +154,7 @@ export class Inbox implements AsyncIterator<Message> {
     return {
       write: (data) => {
         if (reader.isDiscarded) return; // the application moved on: drop the rest unheld
-        this.hold(data.length);
+        this.hold(data.length + ENTRY_OVERHEAD_BYTES);
         sink.write(data);
       },
       end: () => { this.streaming = null; sink.end(); },
@@ -311,7 +315,7 @@ export class Inbox implements AsyncIterator<Message> {
   }
 
   private readerOf(message: Message): MessageReader {
-    const reader = new MessageReader(message.type, () => {});
+    const reader = new MessageReader(message.type, ignoreConsumed);
     const sink = reader.sink();
     if (message.data.length > 0) sink.write(message.data);
     sink.end();

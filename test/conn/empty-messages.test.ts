@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OP_CLOSE, OP_TEXT } from '../../src/codec/constants';
 import type { Conn } from '../../src/conn/connection';
+import type { MessageReader } from '../../src/conn/message-reader';
 import { serve } from '../../src/server';
 import { clientFrame } from '../helpers/frames';
 import { RawDeflate } from '../helpers/raw-deflate';
@@ -75,6 +76,33 @@ describe('an empty compressed payload (RSV1, length 0)', () => {
         await sleep(10);
       }
       expect(got).toEqual(['', '', 'hello', '', 'done']);
+    } finally {
+      await server.close({ timeoutMs: 200 });
+    }
+  });
+});
+
+describe('a streamed message in 1-byte fragments', () => {
+  it('pauses the socket by its chunks\' count, not only their bytes, while the reader is not read', async () => {
+    const FRAGMENTS = 8000; // 56 KB a write: within one socket read each
+    let reader: MessageReader | undefined;
+    const server = await serve({ port: 0, compression: false, maxReadBufferBytes: 64 * 1024, onHandlerError: () => {} }, async (c) => {
+      reader = await c.nextReader();
+      await c.closed;
+    });
+    try {
+      const { peer } = await rawClient(server.address().port);
+      await sleep(50); // the handler's nextReader() waits first, so the message streams
+      const fragments = (first: boolean) => concat(Array.from({ length: FRAGMENTS }, (_, i) => clientFrame(first && i === 0 ? OP_TEXT : 0, 'x', { fin: false })));
+      for (let i = 0; i < 4; i++) {
+        peer.socket.write(fragments(i === 0));
+        await sleep(100);
+      }
+      // Counted at 1 byte a chunk, 32,000 chunks (32 KB) never reached 64 KiB: all were read.
+      expect(reader!.pendingBytes).toBeGreaterThan(0);
+      expect(reader!.pendingBytes).toBeLessThan(2 * FRAGMENTS);
+      reader!.discard();
+      peer.socket.destroy();
     } finally {
       await server.close({ timeoutMs: 200 });
     }

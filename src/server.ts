@@ -13,6 +13,7 @@ import { formatExtension, parseExtensions } from './extensions/extension-header'
 import { PerMessageDeflate } from './extensions/permessage-deflate';
 import { headerValue } from './handshake/tokens';
 import { CloseCode } from './protocol/close-code';
+import { encodeClosePayload } from './frame/close';
 
 /** Everything an Upgrader decides: handshake policy plus the options of the connections it makes. */
 export interface UpgraderOptions extends HandshakePolicy, ConnOptions {
@@ -172,7 +173,10 @@ export interface WebSocketServer {
   address(): AddressInfo;
   /** The open connections. */
   readonly connections: ReadonlySet<Conn>;
-  /** Graceful shutdown: stop accepting, close every connection, wait, then destroy the rest. */
+  /**
+   * Graceful shutdown: stop accepting, close every connection, wait, then destroy the rest.
+   * Rejects at once, changing nothing, on a code or reason that may not be sent.
+   */
   close(options?: ServerCloseOptions): Promise<void>;
 }
 
@@ -276,6 +280,9 @@ export function serve(options: ServeOptions, handler: ServeHandler): Promise<Web
     address: () => server.address() as AddressInfo,
     connections,
     async close({ code = CloseCode.GoingAway, reason = 'server shutting down', timeoutMs = 5000 } = {}) {
+      // A code or reason that may not be sent rejects before anything stops: found while
+      // closing the first connection, it left the listener closed and every connection open.
+      encodeClosePayload(code, reason);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of pending) socket.destroy();
       const closing = [...connections].map((conn) => conn.close(code, reason).catch(() => conn.closed));

@@ -228,8 +228,9 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
 
   close(code: number | undefined, reason: string): Promise<CloseInfo> {
     const payload = encodeClosePayload(code, reason);
-    // A failure already decided (its close frame goes out next turn) keeps its own code.
-    if (this.state === 'open' && !this.failure) this.startClosing(payload);
+    // A failure already decided (its close frame goes out next turn) keeps its own code, and
+    // a close received and about to be echoed keeps the peer's.
+    if (this.state === 'open' && !this.failure && !this.closeReceived) this.startClosing(payload);
     return this.closed;
   }
 
@@ -287,6 +288,10 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
 
   idleTimedOut(): void {
     if (this.state === 'open') void this.close(CloseCode.GoingAway, 'idle timeout').catch(() => {});
+  }
+
+  get isReadingPaused(): boolean {
+    return this.readPausedBy !== 0;
   }
 
   get isOpen(): boolean {
@@ -385,12 +390,18 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   private onCloseFrame(code: number, reason: string): void {
     this.reader.halt();
     this.closeReceived = { code, reason };
-    if (!this.closeSent) {
-      // Echo code and reason (RFC 6455 §5.5.1, as browsers and ws do); none: an empty close.
-      this.startClosing(code === CloseCode.NoStatus ? new Uint8Array(0) : encodeClosePayload(code, reason));
-    }
     this.inbox.fail(new CloseError(code, reason, true));
-    this.endTcpIfDone();
+    // The echo waits for the messages before the Close to be inflated, and a turn (as fail()
+    // does): replies made at once to them go out first (RFC 6455 §5.5.1). Bounded by closeTimeoutMs.
+    if (!this.closeSent) this.armCloseTimer(this.options.closeTimeoutMs);
+    const echo = () => defer(() => {
+      if (this.state === 'closed') return;
+      // Echo code and reason (RFC 6455 §5.5.1, as browsers and ws do); none: an empty close.
+      if (!this.closeSent) this.startClosing(code === CloseCode.NoStatus ? new Uint8Array(0) : encodeClosePayload(code, reason));
+      this.endTcpIfDone();
+    });
+    if (this.inflater) this.inflater.whenIdle(echo);
+    else echo();
   }
 
   private failNow(code: number, reason: string, error: Error): void {
@@ -422,7 +433,8 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
 
   private armCloseTimer(ms: number): void {
     clearTimeout(this.closeTimer);
-    this.closeTimer = setTimeout(() => this.socket.destroy(), ms);
+    // The reads' CloseError says why (its cause), as for a pong deadline.
+    this.closeTimer = setTimeout(() => this.terminate(new TimeoutError(`close handshake not done within ${ms} ms`)), ms);
   }
 
   /** The server ends TCP once both close frames are exchanged (RFC 6455 §7.1.1). */

@@ -180,9 +180,10 @@ export class WebSocket extends EventEmitter {
   close(code?: number, reason?: string | Buffer): void {
     if (this.state === WebSocket.CLOSED) return;
     if (this.state === WebSocket.CONNECTING) {
-      this.abort?.abort(new Error('WebSocket was closed before the connection was established'));
+      this.abortHandshake();
       return;
     }
+    if (this.state === WebSocket.CLOSING) return; // as ws: a second close() neither checks nor sends
     if (code !== undefined && (typeof code !== 'number' || !isValidWireCloseCode(code))) {
       throw new TypeError('First argument must be a valid error code number');
     }
@@ -197,11 +198,17 @@ export class WebSocket extends EventEmitter {
   terminate(): void {
     if (this.state === WebSocket.CLOSED) return;
     if (this.state === WebSocket.CONNECTING) {
-      this.abort?.abort(new Error('WebSocket was closed before the connection was established'));
+      this.abortHandshake();
       return;
     }
     this.state = WebSocket.CLOSING;
     this.conn?.terminate();
+  }
+
+  /** close()/terminate() while connecting: CLOSING at once (sends then fail, not throw, as ws), then error and close 1006. */
+  private abortHandshake(): void {
+    this.state = WebSocket.CLOSING;
+    this.abort?.abort(new Error('WebSocket was closed before the connection was established'));
   }
 
   /** Stops emitting messages; the core stops reading once its read buffer is full. */

@@ -105,6 +105,22 @@ describe.each([ours, real])('$name client', (impl) => {
     expect(await events).toEqual(['error', 'close 1006']);
   });
 
+  it.each(['close', 'terminate'])('%s() while connecting: CLOSING at once; send() and ping() then do not throw, their callbacks get the error', async (method) => {
+    const { url, wss } = await listen(impl);
+    servers.push(wss);
+    const ws = new impl.WebSocket(url);
+    ws.on('error', () => {});
+    const closed = once(ws, 'close');
+    ws[method]();
+    expect(ws.readyState).toBe(2);
+    const sent = new Promise<any[]>((resolve) => ws.send('late', (...args: any[]) => resolve(args)));
+    const pinged = new Promise<any[]>((resolve) => ws.ping('p', undefined, (...args: any[]) => resolve(args)));
+    expect((await sent)[0]).toBeInstanceOf(Error);
+    expect((await pinged)[0]).toBeInstanceOf(Error);
+    expect((await closed)[0]).toBe(1006);
+    expect(ws.readyState).toBe(3);
+  });
+
   it('handshakeTimeout: a server that never answers is an error, then close 1006', async () => {
     const silent = createNetServer((socket: Socket) => socket.on('data', () => {}));
     http.push(silent);

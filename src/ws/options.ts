@@ -69,6 +69,8 @@ export interface ClientOptions extends Pick<ConnectionOptions, 'ca' | 'cert' | '
   /** Default 10. */
   maxRedirects?: number;
   origin?: string;
+  /** 'user:password' for Basic Authorization (node:http's option, which ws passes on); the URL's own credentials likewise. */
+  auth?: string;
   /** Only 13 (RFC 6455). */
   protocolVersion?: number;
   skipUTF8Validation?: boolean;

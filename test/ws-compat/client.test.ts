@@ -66,6 +66,25 @@ describe.each([ours, real])('$name client', (impl) => {
     second.terminate();
   });
 
+  it('sends the URL\'s credentials, or the auth option, as Basic Authorization (a header given wins)', async () => {
+    const { url, wss } = await listen(real);
+    servers.push(wss);
+    const authOf = async (address: string, options: Record<string, unknown> = {}) => {
+      const accepted = once(wss, 'connection');
+      const ws = new impl.WebSocket(address, options);
+      const [, req] = await accepted;
+      if (ws.readyState === 0) await once(ws, 'open');
+      ws.terminate();
+      return req.headers.authorization as string | undefined;
+    };
+    const basic = (credentials: string) => `Basic ${Buffer.from(credentials).toString('base64')}`;
+    const withUser = url.replace('ws://', 'ws://alice:s3cret@');
+    expect(await authOf(withUser)).toBe(basic('alice:s3cret'));
+    expect(await authOf(url, { auth: 'bob:pw' })).toBe(basic('bob:pw'));
+    expect(await authOf(withUser, { headers: { Authorization: 'Bearer t' } })).toBe('Bearer t');
+    expect(await authOf(url)).toBeUndefined();
+  });
+
   it('emits upgrade, then open, then close', async () => {
     const { url, wss } = await listen(impl);
     servers.push(wss);

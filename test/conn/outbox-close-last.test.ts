@@ -30,6 +30,15 @@ function congestedSocket(): WritableSocket & { written: number[]; drain(): void 
 const f = (id: number) => new Uint8Array([id]);
 const turn = () => new Promise((r) => setImmediate(r));
 
+/** Lets the socket drain, then checks that the close frame (8) was written and nothing after it. */
+async function expectCloseLastOnceDrained(socket: ReturnType<typeof congestedSocket>): Promise<void> {
+  socket.drain();
+  await turn();
+  const close = socket.written.indexOf(8);
+  expect(close).toBeGreaterThanOrEqual(0);
+  expect(socket.written.slice(close + 1)).toEqual([]);
+}
+
 describe('Outbox: nothing after the close frame', () => {
   it('a pong held back while the socket drains is not written after the close frame', async () => {
     const socket = congestedSocket();
@@ -38,11 +47,7 @@ describe('Outbox: nothing after the close frame', () => {
     await turn();
     outbox.enqueueClose(f(8), () => {});
     await turn();
-    socket.drain();
-    await turn();
-    const close = socket.written.indexOf(8);
-    expect(close).toBeGreaterThanOrEqual(0);
-    expect(socket.written.slice(close + 1)).toEqual([]);
+    await expectCloseLastOnceDrained(socket);
   });
 
   it('a pong queued with the close frame in the same turn goes before it, not after', async () => {
@@ -51,10 +56,6 @@ describe('Outbox: nothing after the close frame', () => {
     outbox.enqueuePong(f(10));
     outbox.enqueueClose(f(8), () => {});
     await turn();
-    socket.drain();
-    await turn();
-    const close = socket.written.indexOf(8);
-    expect(close).toBeGreaterThanOrEqual(0);
-    expect(socket.written.slice(close + 1)).toEqual([]);
+    await expectCloseLastOnceDrained(socket);
   });
 });

@@ -267,6 +267,31 @@ describe.each(modes)('send order, %s', (_name, compression) => {
     }
   });
 
+  it('a MessageWriter\'s writes and close nobody awaits never become unhandled rejections when the connection goes', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { url, serverConn } = await start(compression);
+      const client = await dial(url, { compression });
+      const conn = await serverConn;
+      const writer = await conn.nextWriter('text');
+      void writer.write('first');
+      conn.terminate();
+      void writer.write('after terminate');
+      void writer.close();
+      void writer.close(); // closed (finished) already
+      const another = await conn.nextWriter('binary').catch((e: unknown) => e);
+      expect(another).toBeInstanceOf(WebSocketError);
+      await client.closed;
+      await sleep(100);
+      expect(unhandled).toEqual([]);
+      await expect(writer.write('still')).rejects.toBeInstanceOf(WebSocketError); // awaited, the error is seen
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it("the peer's FIN with sends still compressing: they settle (none hangs), the connection closes 1006", async () => {
     const { url, serverConn } = await start(compression);
     const peer = await peerOf(url, compression);

@@ -19,7 +19,7 @@ import { callListener } from './listener';
 import { PendingPings } from './pings';
 import type { MessageReader } from './message-reader';
 import type { MessageWriter } from './message-writer';
-import { Outbox, type WritableSocket } from './outbox';
+import { handled, Outbox, type WritableSocket } from './outbox';
 import { Sender, type Sendable, type SenderHost, type SendOptions } from './sender';
 import type { Conn } from './connection';
 
@@ -182,15 +182,16 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     return this.sender.nextWriter(type === 'text' ? OP_TEXT : OP_BINARY);
   }
 
+  /** Rejects (never throws) once closing; marked handled: a heartbeat nobody awaits never crashes the process. */
   ping(data: Uint8Array | string): Promise<number> {
-    this.checkOpen();
+    if (this.state !== 'open') return handled(Promise.reject(new AlreadyClosedError()));
     const payload = typeof data === 'string' ? encoder.encode(data) : data;
     if (payload.length > MAX_CONTROL_PAYLOAD_BYTES) {
       throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `ping payload is ${payload.length} bytes; at most ${MAX_CONTROL_PAYLOAD_BYTES}`);
     }
     const { sent, rtt } = (this.pings ??= new PendingPings(this.options.pongTimeoutMs)).add(payload);
     if (sent) this.sendControl(OP_PING, payload);
-    return rtt;
+    return handled(rtt);
   }
 
   pong(payload: Uint8Array): void {

@@ -203,6 +203,9 @@ export class WebSocket extends EventEmitter {
     }
     this.state = WebSocket.CLOSING;
     this.conn?.terminate();
+    // Nothing is left to hold back: as ws, what was received comes out, then close (1006).
+    // (Still paused, the read loop would hold the close, and the server's clients set, for good.)
+    this.resume();
   }
 
   /** close()/terminate() while connecting: CLOSING at once (sends then fail, not throw, as ws), then error and close 1006. */

@@ -192,6 +192,24 @@ describe.each(pairs)('%s', (_name, serverImpl, clientImpl) => {
       expect(got).toEqual(['a', 'b']);
     });
 
+    it('terminate() while paused still emits close (1006) and ends CLOSED; messages held come before it', async () => {
+      const { client, server, wss } = await open();
+      client.on('error', () => {});
+      const events: string[] = [];
+      server.on('message', (data: Buffer) => events.push(`message ${data.toString()}`));
+      server.pause();
+      client.send('held');
+      await sleep(50);
+      const closed = once(server, 'close');
+      server.terminate();
+      const outcome = await Promise.race([closed, sleep(2000).then(() => 'no close event')]);
+      expect(outcome).not.toBe('no close event');
+      expect((outcome as unknown[])[0]).toBe(1006);
+      expect(server.readyState).toBe(3);
+      expect(events.every((e) => e === 'message held')).toBe(true);
+      if (wss.clients) expect(wss.clients.size).toBe(0);
+    });
+
     it('has the readyState constants on the class and the instance, and protocol/url', async () => {
       const { client, server } = await open();
       for (const socket of [client, server]) {

@@ -43,6 +43,8 @@ export class WebSocket extends EventEmitter {
   private kind: WsBinaryType = 'nodebuffer';
   private paused = false;
   private wakeReader: (() => void) | null = null;
+  /** The Conn is closed: pause() has nothing left to hold back (ws emits close once TCP is gone). */
+  private connGone = false;
   private readonly address: string;
   private bytesAfterClose = 0;
   private closeFrameReceived: { code: number; reason: string } | null = null;
@@ -202,10 +204,7 @@ export class WebSocket extends EventEmitter {
       return;
     }
     this.state = WebSocket.CLOSING;
-    this.conn?.terminate();
-    // Nothing is left to hold back: as ws, what was received comes out, then close (1006).
-    // (Still paused, the read loop would hold the close, and the server's clients set, for good.)
-    this.resume();
+    this.conn?.terminate(); // paused or not, the close event follows (see connGone)
   }
 
   /** close()/terminate() while connecting: CLOSING at once (sends then fail, not throw, as ws), then error and close 1006. */
@@ -269,6 +268,12 @@ export class WebSocket extends EventEmitter {
     if (response) this.emitSafely('upgrade', response);
     this.emitSafely('open');
     void this.readLoop(conn);
+    void conn.closed.then(() => {
+      this.connGone = true;
+      const wake = this.wakeReader;
+      this.wakeReader = null;
+      wake?.();
+    });
   }
 
   /** @internal The client handshake failed (or was aborted): error, then close 1006. */
@@ -318,12 +323,12 @@ export class WebSocket extends EventEmitter {
         message = await conn.read();
       } catch (err) {
         // As messages are, the close is held back while paused.
-        while (this.paused) await new Promise<void>((resolve) => { this.wakeReader = resolve; });
+        while (this.paused && !this.connGone) await new Promise<void>((resolve) => { this.wakeReader = resolve; });
         await this.ended(conn, err);
         return;
       }
       // pause() may have come while the read was pending: hold the message until resume().
-      while (this.paused) await new Promise<void>((resolve) => { this.wakeReader = resolve; });
+      while (this.paused && !this.connGone) await new Promise<void>((resolve) => { this.wakeReader = resolve; });
       this.emitMessage(message);
     }
   }

@@ -3,7 +3,7 @@
 // binaryType, send() and its callback, fragments, ping/pong, close codes, pause/resume.
 import { Buffer } from 'node:buffer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectPair, once, pairs, shutdown, sleep, type AnyServer } from './helpers';
+import { connectPair, once, ours, pairs, real, shutdown, sleep, type AnyServer } from './helpers';
 
 let servers: AnyServer[] = [];
 afterEach(async () => {
@@ -249,5 +249,25 @@ describe.each(pairs)('%s', (_name, serverImpl, clientImpl) => {
       const event = await closeEvent;
       expect([event.type, event.code, event.reason, event.wasClean]).toEqual(['close', 4002, 'why', true]);
     });
+  });
+});
+
+describe('wasmws/ws: a paused socket whose connection is gone (wasmws still reads control frames and FIN while paused)', () => {
+  it.each([['ws', real], ['wasmws/ws', ours]])('the peer (%s client) vanishing emits the held messages, then close 1006; the socket leaves wss.clients', async (_name, clientImpl) => {
+    const { wss, client, server } = await connectPair(ours, clientImpl);
+    servers.push(wss);
+    const events: string[] = [];
+    server.on('message', (data: Buffer) => events.push(`message ${data.toString()}`));
+    server.pause();
+    client.send('held');
+    await sleep(50);
+    const closed = once(server, 'close');
+    client.terminate();
+    const outcome = await Promise.race([closed, sleep(2000).then(() => 'no close event')]);
+    expect(outcome).not.toBe('no close event');
+    expect((outcome as unknown[])[0]).toBe(1006);
+    expect(events).toEqual(['message held']);
+    expect(server.readyState).toBe(3);
+    expect(wss.clients.size).toBe(0);
   });
 });

@@ -278,8 +278,9 @@ export class WebSocket extends EventEmitter {
 
   /** @internal The client handshake failed (or was aborted): error, then close 1006. */
   failHandshake(error: Error | undefined): void {
-    this.state = WebSocket.CLOSED;
+    this.state = WebSocket.CLOSING; // as ws: CLOSING during 'error', CLOSED at 'close'
     if (error) this.emitSafely('error', error);
+    this.state = WebSocket.CLOSED;
     this.emitSafely('close', 1006, Buffer.alloc(0));
   }
 

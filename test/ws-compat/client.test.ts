@@ -115,6 +115,21 @@ describe.each([ours, real])('$name client', (impl) => {
     handled.terminate?.();
   });
 
+  it('a failed handshake is CLOSING during its error event and CLOSED at close (refused, or closed while connecting)', async () => {
+    const url = await httpServer((_req, res) => { res.writeHead(401, { 'Content-Length': 0 }); res.end(); });
+    const states = async (ws: any) => {
+      const seen: string[] = [];
+      ws.on('error', () => seen.push(`error ${ws.readyState}`));
+      await new Promise<void>((resolve) => ws.on('close', () => { seen.push(`close ${ws.readyState}`); resolve(); }));
+      return seen;
+    };
+    expect(await states(new impl.WebSocket(url))).toEqual(['error 2', 'close 3']);
+    const aborted = new impl.WebSocket(url);
+    const seen = states(aborted);
+    aborted.close();
+    expect(await seen).toEqual(['error 2', 'close 3']);
+  });
+
   it('close() while connecting: error, then close 1006', async () => {
     const { url, wss } = await listen(impl);
     servers.push(wss);
@@ -231,13 +246,17 @@ describe('wasmws/ws readyState once the core is closing', () => {
     await once(client, 'open');
     // Paused, the façade emits nothing; the core still takes in the close frame (wasmws keeps
     // control frames flowing while the application holds messages back).
+    // The client does not read our echo (nor close TCP) until told: the connection stays
+    // closing (once it is gone, pause() holds nothing back and close is emitted).
     server.pause();
     client.close(1000);
+    client._socket.pause();
     for (let i = 0; i < 100 && server.readyState === 1; i++) await sleep(5);
     expect(server.readyState).toBe(2);
     const [err] = await new Promise<any[]>((resolve) => server.send('late', (...args: any[]) => resolve(args)));
     expect(err.message).toMatch(/readyState 2 \(CLOSING\)/);
     const closed = once(server, 'close');
+    client._socket.resume();
     server.resume();
     expect((await closed)[0]).toBe(1000);
   });

@@ -336,7 +336,9 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     clearTimeout(this.closeTimer);
     this.keepalive?.stop();
     this.reader.halt();
-    const info: CloseInfo = this.closeReceived && this.closeSent && !this.failure
+    // Clean only when both close frames were exchanged (RFC 6455 §7.1.5): ours written, not
+    // merely queued (behind an abandoned writer it may never go out).
+    const info: CloseInfo = this.closeReceived && this.closeWritten && !this.failure
       ? { code: this.closeReceived.code, reason: this.closeReceived.reason, wasClean: true }
       : this.failure
         ? { code: this.failure.code, reason: this.failure.reason, wasClean: false }

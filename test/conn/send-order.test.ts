@@ -213,6 +213,21 @@ describe.each(modes)('send order, %s', (_name, compression) => {
     expect(await writes).toBe('written');
   });
 
+  it('the peer closes while a writer is open and is never answered (closeTimeoutMs): not clean, our echo never went out', async () => {
+    const { url, serverConn } = await start(compression, async (conn) => {
+      const writer = await conn.nextWriter('text');
+      await writer.write('never finished'); // abandoned: the echo waits behind it
+      await conn.closed;
+    }, { closeTimeoutMs: 300 });
+    const peer = await peerOf(url, compression);
+    await sleep(100); // the fragment is out
+    peer.socket.write(clientFrame(OP_CLOSE, new Uint8Array([0x03, 0xe8])));
+    const info = await (await serverConn).closed;
+    await peer.waitClosed();
+    expect(peer.closeFrame()).toBeUndefined();
+    expect(info.wasClean).toBe(false); // RFC 6455 §7.1.5: clean only when both close frames were exchanged
+  });
+
   it('a failing connection does not wait for an open writer: the close goes after its fragments so far', async () => {
     let outcomes!: Promise<unknown[]>;
     const { url, serverConn } = await start(compression, async (conn) => {

@@ -129,16 +129,16 @@ export class Outbox {
   }
 
   /**
-   * Queues a message's frames behind everything queued before; resolves when they are with
-   * the socket and the socket is under its high-water mark (rejects if the connection goes).
+   * Queues a message's frames behind everything queued before; resolves as whenWritable()
+   * does (rejects if the connection goes). The array is not kept: the caller may reuse it.
    */
-  enqueue(frames: Uint8Array[]): Promise<void> {
+  enqueue(frames: readonly Uint8Array[]): Promise<void> {
     if (this.closedError) return handled(Promise.reject(this.closedError));
     if (this.line === null || this.line.length === 0) {
       this.push(frames);
       return this.whenWritable();
     }
-    const item = work(frames, sizeOf(frames), false, false);
+    const item = work(frames.slice(), sizeOf(frames), false, false);
     const written = this.whenWritten(item);
     this.queue(item);
     return written;
@@ -345,7 +345,8 @@ export class Outbox {
 
   /** Frames for the next flush. */
   private push(frames: readonly Uint8Array[]): void {
-    for (const frame of frames) {
+    for (let i = 0; i < frames.length; i++) {
+      const frame = frames[i];
       this.frames.push(frame);
       this.readyBytes += frame.length;
     }

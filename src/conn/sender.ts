@@ -1,3 +1,4 @@
+import { OP_BINARY, OP_TEXT } from '../codec/constants';
 import { AlreadyClosedError, WebSocketError } from '../errors';
 import type { PerMessageDeflate } from '../extensions/permessage-deflate';
 import { outgoingMessage } from '../frame/outgoing';
@@ -39,6 +40,9 @@ function outgoing(data: Sendable, options: SendOptions): { opcode: number; paylo
  * here: they may overtake anything.
  */
 export class Sender {
+  /** The frames of the message being sent: reused, since the outbox copies them out. */
+  private readonly scratch: Uint8Array[] = [];
+
   constructor(
     private readonly writer: FrameWriter,
     private readonly outbox: Outbox,
@@ -59,8 +63,11 @@ export class Sender {
       const { opcode, payload } = outgoing(data, options);
       if (payload.length >= deflate.threshold) return this.sendCompressed(data, opcode, payload, deflate);
     }
-    const frames: Uint8Array[] = [];
-    if (data instanceof PreparedMessage) {
+    // One array for every send: the outbox copies what it keeps (no array per message).
+    const frames = this.scratch;
+    if (data instanceof Uint8Array) {
+      this.writer.message(options.binary === false ? OP_TEXT : OP_BINARY, data, frames);
+    } else if (data instanceof PreparedMessage) {
       frames.push(...data.frames(this.writer, `f${this.limits.maxFrameBytes}`));
     } else if (typeof data === 'string' && !options.binary) {
       this.writer.text(data, frames);
@@ -69,8 +76,10 @@ export class Sender {
       this.writer.message(opcode, payload, frames);
     }
     let size = 0;
-    for (const frame of frames) size += frame.length;
-    return this.overLimit(size) ?? this.outbox.enqueue(frames);
+    for (let i = 0; i < frames.length; i++) size += frames[i].length;
+    const sent = this.overLimit(size) ?? this.outbox.enqueue(frames);
+    frames.length = 0;
+    return sent;
   }
 
   /**

@@ -37,7 +37,7 @@ function deflateWith(deflate: DeflateRaw, data: Uint8Array): Promise<Uint8Array>
     const once = (error?: Error | null) => { if (!settled) { settled = true; done(error); } };
     const done = (error?: Error | null) => {
       deflate.off('data', onData);
-      deflate.off('error', done);
+      deflate.off('error', once);
       if (error) {
         reject(error);
         return;

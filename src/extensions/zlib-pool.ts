@@ -24,14 +24,26 @@ export interface DeflateSettings {
  * than the zlib work itself for a 1 KiB message (issue 13, target 7).
  */
 
+function ignore(): void {}
+
+/**
+ * A stream's errors reach the job that is running through its write callback and its own
+ * listener; this one stays, so an 'error' emitted after that job has settled (and removed
+ * its listener) is never an uncaught exception.
+ */
+function quiet<T extends DeflateRaw | InflateRaw>(stream: T): T {
+  stream.on('error', ignore);
+  return stream;
+}
+
 /** Opens a raw deflate stream (RFC 7692 uses raw DEFLATE, no zlib header); each write is flushed. */
 export function openDeflate(s: DeflateSettings): DeflateRaw {
-  return createDeflateRaw({ level: s.level, memLevel: s.memLevel, windowBits: s.windowBits, chunkSize: ZLIB_CHUNK_BYTES, flush: constants.Z_SYNC_FLUSH });
+  return quiet(createDeflateRaw({ level: s.level, memLevel: s.memLevel, windowBits: s.windowBits, chunkSize: ZLIB_CHUNK_BYTES, flush: constants.Z_SYNC_FLUSH }));
 }
 
 /** Opens a raw inflate stream for a peer window of `windowBits` (8 decodes with 9); each write is flushed. */
 export function openInflate(windowBits: number): InflateRaw {
-  return createInflateRaw({ windowBits: Math.max(windowBits, 9), chunkSize: ZLIB_CHUNK_BYTES, flush: constants.Z_SYNC_FLUSH });
+  return quiet(createInflateRaw({ windowBits: Math.max(windowBits, 9), chunkSize: ZLIB_CHUNK_BYTES, flush: constants.Z_SYNC_FLUSH }));
 }
 
 /**

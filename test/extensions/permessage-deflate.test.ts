@@ -42,7 +42,7 @@ describe('RFC 7692 §7.2.3 examples, byte for byte', () => {
     deflate.close();
   });
 
-  it('compresses and inflates each message in one zlib job (one write, flushed by the stream), context kept', async () => {
+  it('compresses and inflates each message in one zlib job (one write, flushed by the stream), leaving no listener behind', async () => {
     // Each write to a zlib stream is one job in the threadpool; write() + flush() made two,
     // the inflate's data, tail and flush three (issue 13, target 7: the hops cost more than zlib).
     const proto = Object.getPrototypeOf(Object.getPrototypeOf(createDeflateRaw())) as { _transform: (...args: unknown[]) => unknown };
@@ -61,6 +61,12 @@ describe('RFC 7692 §7.2.3 examples, byte for byte', () => {
         expect(text(await client.decompress(wire, 1000))).toBe('Hello');
         expect(jobs).toBe(1);
       }
+      // Each job removes the listeners it added: none pile up on the connection's streams.
+      const streams = server as unknown as { deflate: { listenerCount(e: string): number } };
+      const inflater = client as unknown as { inflate: { listenerCount(e: string): number } };
+      expect(streams.deflate.listenerCount('error')).toBe(1);
+      expect(streams.deflate.listenerCount('data')).toBe(0);
+      expect(inflater.inflate.listenerCount('error')).toBe(1);
       server.close();
       client.close();
     } finally {

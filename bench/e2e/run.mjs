@@ -13,7 +13,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const bun = `${root}node_modules/.bin/bun`;
 const deno = `${root}node_modules/.bin/deno`;
 const quick = process.argv.includes('--quick');
-// --only=pipelined,reqres,deflate-pipelined,deflate-reqres,client,steady,memory runs those parts and prints them, writing no files.
+// --only=pipelined,reqres,deflate-pipelined,deflate-reqres,client,steady,memory runs those parts and prints them, writing no files
+// (--write: the rows measured replace theirs in e2e.json, the rest is kept).
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const wanted = (part) => !only || only.includes(part);
 // --servers=<substring>[,<substring>…] keeps the servers whose name contains one (plus the ws + bufferutil baseline).
@@ -255,10 +256,26 @@ if (memory.length > 0) console.table(memory.map((m) => ({
   'server CPU µs/handshake': m.serverCpuUsPerHandshake.toFixed(1),
 })));
 
-if (only) process.exit(0); // a partial run prints, and leaves the recorded results alone
+// A partial run prints, and leaves the recorded results alone, unless --write: then what it
+// measured replaces those rows of e2e.json (same shape and server), the rest is kept.
+const write = process.argv.includes('--write');
+if ((only || serverFilter) && !write) process.exit(0);
 mkdirSync(`${root}bench/results`, { recursive: true });
-writeFileSync(`${root}bench/results/e2e.json`, JSON.stringify({ machine, date: new Date().toISOString(), results, zlibFloors, clients, steady, memory }, null, 2));
+let recorded = { machine, date: new Date().toISOString(), results, zlibFloors, clients, steady, memory };
+if (only || serverFilter) {
+  const previous = JSON.parse(readFileSync(`${root}bench/results/e2e.json`, 'utf8'));
+  const measured = new Set(results.map((r) => `${r.shape}|${r.server}`));
+  recorded = {
+    machine, date: recorded.date, previousDate: previous.date,
+    results: [...(previous.results ?? []).filter((r) => !measured.has(`${r.shape}|${r.server}`)), ...results],
+    zlibFloors: zlibFloors.length > 0 ? zlibFloors : previous.zlibFloors ?? [],
+    clients: clients.length > 0 ? clients : previous.clients ?? [],
+    steady: steady.length > 0 ? steady : previous.steady ?? [],
+    memory: memory.length > 0 ? memory : previous.memory ?? [],
+  };
+}
+writeFileSync(`${root}bench/results/e2e.json`, JSON.stringify(recorded, null, 2));
 // The chart shows speed relative to ws + bufferutil (higher is better), pipelined shape.
-const chartRows = results.filter((r) => r.shape === 'pipelined').map((r) => ({ group: 'pipelined', size: r.size, impl: r.server, nsPerOp: r.serverCpuUsPerMessage * 1000 }));
+const chartRows = recorded.results.filter((r) => r.shape === 'pipelined').map((r) => ({ group: 'pipelined', size: r.size, impl: r.server, nsPerOp: r.serverCpuUsPerMessage * 1000 }));
 writeChart(new URL('../results/e2e.svg', import.meta.url), chartRows, 'pipelined', 'ws + bufferutil', `pipelined echo: server messages per CPU-second, relative to ws + bufferutil (${machine})`);
 console.log('\nwrote bench/results/e2e.json and bench/results/e2e.svg');

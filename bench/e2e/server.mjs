@@ -35,10 +35,11 @@ if (kind === 'wasmws') {
   await new Promise((r) => wss.once('listening', r));
   port = wss.address().port;
 } else if (kind === 'bun') {
+  // Bun's ws.send(data, compress) compresses only when asked: with deflate, ask (as ws and wasmws do by default).
   const server = Bun.serve({
     port: 0, hostname: '127.0.0.1',
     fetch(req, srv) { return srv.upgrade(req) ? undefined : new Response('', { status: 426 }); },
-    websocket: { perMessageDeflate: deflate, maxPayloadLength: 64 << 20, idleTimeout: 0, message(ws, message) { ws.send(message); } },
+    websocket: { perMessageDeflate: deflate, maxPayloadLength: 64 << 20, idleTimeout: 0, message(ws, message) { ws.send(message, deflate); } },
   });
   port = server.port;
 } else if (kind === 'net-echo') {

@@ -1,17 +1,28 @@
-// npm run bench:broadcast — fan-out of one message to N clients (1,000 and 5,000):
-// wasmws with a PreparedMessage, wasmws with a per-client send, and ws's documented
-// broadcast loop (`wss.clients.forEach(c => c.send(data))`), as server CPU per delivered
-// message, in one run. Clients live in a child process (bench/broadcast-clients.mjs).
-import { spawn } from 'node:child_process';
+// npm run bench:broadcast — fan-out to N clients (1,000 and 5,000): wasmws with a
+// PreparedMessage, wasmws with a per-client send, ws's documented broadcast loop
+// (`wss.clients.forEach(c => c.send(data))`), and the floor: a bare node:net server writing
+// the frame's bytes to each socket (`socket.write(frameBytes)`), no WebSocket library. Two
+// shapes: one publication per turn, and bursty (16 publications in one turn: a library that
+// corks writes one buffer per subscriber per turn). Server CPU per delivered message; this
+// process is pinned to core 0, the clients (bench/broadcast-clients.mjs) to core 1; median
+// of ROUNDS interleaved rounds.
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import { WebSocketServer } from 'ws';
 import { prepare, serve } from '../dist/index.js';
 
-const MESSAGES = 50;
+const TURNS = 50;
+const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3);
 const payload = JSON.stringify({ user: 'zoë', text: 'hello everyone, this is a chat line of typical size' });
+const payloadBytes = Buffer.from(payload);
+/** The frame the floor writes: an unmasked text frame (payload < 126 bytes). */
+const frameBytes = Buffer.concat([Buffer.from([0x81, payloadBytes.length]), payloadBytes]);
+try { execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' }); } catch { /* no taskset: unpinned */ }
 
-async function withClients(port, count, run) {
-  const child = spawn(process.execPath, [new URL('./broadcast-clients.mjs', import.meta.url).pathname, String(port), String(count)], { stdio: ['pipe', 'pipe', 'inherit'] });
+async function withClients(port, count, burst, run) {
+  const child = spawn('taskset', ['-c', '1', process.execPath, new URL('./broadcast-clients.mjs', import.meta.url).pathname, String(port), String(count)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = [];
   const wait = (line) => new Promise((resolve) => {
     const check = () => { if (lines.includes(line)) resolve(); else setTimeout(check, 5); };
@@ -19,18 +30,19 @@ async function withClients(port, count, run) {
   });
   child.stdout.on('data', (d) => lines.push(...d.toString().trim().split('\n')));
   await wait('ready');
-  child.stdin.write(`expect ${MESSAGES}\n`);
+  child.stdin.write(`expect ${TURNS * burst}\n`);
   const result = await run(() => wait('done'));
   child.kill();
   return result;
 }
 
-async function measure(broadcast, done) {
+/** `publish` called `burst` times per turn, for TURNS turns; CPU until every client has everything. */
+async function measure(publish, burst, done) {
   await new Promise((r) => setTimeout(r, 200)); // let connection set-up settle
   const cpu = process.cpuUsage();
   const started = performance.now();
-  for (let i = 0; i < MESSAGES; i++) {
-    broadcast();
+  for (let i = 0; i < TURNS; i++) {
+    for (let k = 0; k < burst; k++) publish();
     await new Promise((r) => setImmediate(r));
   }
   await done();
@@ -38,10 +50,10 @@ async function measure(broadcast, done) {
   return { cpuMs: (used.user + used.system) / 1000, wallMs: performance.now() - started };
 }
 
-async function wasmwsCase(count, mode) {
+async function wasmwsCase(count, burst, mode) {
   const conns = new Set();
   const server = await serve({ port: 0, compression: false, pingIntervalMs: 0 }, (conn) => { conns.add(conn); });
-  const result = await withClients(server.address().port, count, async (done) => {
+  const result = await withClients(server.address().port, count, burst, async (done) => {
     while (conns.size < count) await new Promise((r) => setTimeout(r, 10));
     return measure(() => {
       if (mode === 'prepared') {
@@ -50,35 +62,77 @@ async function wasmwsCase(count, mode) {
       } else {
         for (const conn of conns) conn.send(payload).catch(() => {});
       }
-    }, done);
+    }, burst, done);
   });
   await server.close({ timeoutMs: 1000 });
   return result;
 }
 
-async function wsCase(count) {
+async function wsCase(count, burst) {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
   await new Promise((r) => wss.once('listening', r));
-  const result = await withClients(wss.address().port, count, async (done) => {
+  const result = await withClients(wss.address().port, count, burst, async (done) => {
     while (wss.clients.size < count) await new Promise((r) => setTimeout(r, 10));
     return measure(() => {
       wss.clients.forEach((client) => { if (client.readyState === 1) client.send(payload); });
-    }, done);
+    }, burst, done);
   });
   for (const c of wss.clients) c.terminate();
   await new Promise((r) => wss.close(r));
   return result;
 }
 
-console.log(`broadcast fan-out — ${os.cpus()[0]?.model} × ${os.cpus().length}, Node ${process.version}, ${MESSAGES} messages of ${payload.length} B`);
+/** The floor: the handshake answered by hand, then one bare socket.write(frameBytes) per client per publication. */
+async function floorCase(count, burst) {
+  const sockets = new Set();
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.on('error', () => {});
+    socket.once('data', (head) => {
+      const key = /sec-websocket-key: *([^\r\n]+)/i.exec(head.toString('latin1'))?.[1] ?? '';
+      const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+      sockets.add(socket);
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const result = await withClients(server.address().port, count, burst, async (done) => {
+    while (sockets.size < count) await new Promise((r) => setTimeout(r, 10));
+    return measure(() => { for (const socket of sockets) socket.write(frameBytes); }, burst, done);
+  });
+  for (const socket of sockets) socket.destroy();
+  await new Promise((r) => server.close(r));
+  return result;
+}
+
+const CASES = [
+  ['floor: socket.write(frameBytes)', floorCase],
+  ['ws broadcast loop', wsCase],
+  ['wasmws prepare()', (count, burst) => wasmwsCase(count, burst, 'prepared')],
+  ['wasmws send() per client', (count, burst) => wasmwsCase(count, burst, 'send')],
+];
+
+console.log(`broadcast fan-out — ${os.cpus()[0]?.model} × ${os.cpus().length}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${TURNS} turns, ${payload.length} B messages, median of ${ROUNDS}`);
 const rows = [];
-for (const count of [1000, 5000]) {
-  const ws = await wsCase(count);
-  const prepared = await wasmwsCase(count, 'prepared');
-  const perClient = await wasmwsCase(count, 'send');
-  for (const [name, r] of [['ws broadcast loop', ws], ['wasmws prepare()', prepared], ['wasmws send() per client', perClient]]) {
-    const usPerMessage = (r.cpuMs * 1000) / (count * MESSAGES);
-    rows.push({ clients: count, server: name, 'server CPU µs / delivered message': usPerMessage.toFixed(3), 'vs ws': (((ws.cpuMs * 1000) / (count * MESSAGES)) / usPerMessage).toFixed(2) + '×', 'wall ms': r.wallMs.toFixed(0) });
+const median = (values) => [...values].sort((x, y) => x - y)[values.length >> 1];
+for (const burst of [1, 16]) {
+  for (const count of [1000, 5000]) {
+    const samples = new Map(CASES.map(([name]) => [name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, run] of CASES) {
+        const r = await run(count, burst);
+        samples.get(name).push((r.cpuMs * 1000) / (count * TURNS * burst));
+      }
+    }
+    const floor = median(samples.get(CASES[0][0]));
+    const ws = median(samples.get('ws broadcast loop'));
+    for (const [name] of CASES) {
+      const us = median(samples.get(name));
+      rows.push({
+        shape: burst === 1 ? 'one per turn' : `${burst} per turn`, clients: count, server: name,
+        'CPU µs / delivered msg': us.toFixed(3), 'vs floor': (us / floor).toFixed(2) + '×', 'speed vs ws': (ws / us).toFixed(2) + '×',
+      });
+    }
   }
 }
 console.table(rows);

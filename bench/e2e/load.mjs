@@ -5,6 +5,12 @@
 //     the 16 echoes, so the server is the bottleneck and the client costs little per message.
 //   node load.mjs reqres <port> <size> <conns> <seconds>
 //     ws's client, one message per write, 16 in flight per connection.
+//   node load.mjs reqres-raw <port> <size> <conns> <seconds>
+//     no WebSocket: raw bytes to the net-echo server, one message per write, 16 in flight.
+//   node load.mjs deflate-pipelined|deflate-reqres <port> <size> <conns> <seconds>
+//     the same two shapes with permessage-deflate and JSON-like text: pipelined frames are
+//     compressed once, each alone (client_no_context_takeover); reqres is ws's client with
+//     perMessageDeflate (context takeover both ways).
 //   node load.mjs reqres-wasmws <port> <size> <conns> <seconds>
 //     the same with wasmws's client (dial), to compare the clients' own CPU (masking included).
 //   node load.mjs steady <port> <conns> <seconds>
@@ -14,6 +20,8 @@
 //
 // Prints one JSON line: { messages, seconds, p50Ms, p99Ms } (or { opened } / { perSecond }).
 import { connect } from 'node:net';
+import { constants as zlibConstants, deflateRawSync } from 'node:zlib';
+import { jsonText } from './text.mjs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -22,41 +30,60 @@ const port = Number(portArg);
 const K = 16;
 const latencies = [];
 
-function handshake(socket) {
+function handshake(socket, extensions) {
   return new Promise((resolve, reject) => {
-    socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    const offer = extensions ? `Sec-WebSocket-Extensions: ${extensions}\r\n` : '';
+    socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${offer}\r\n`);
     let buf = Buffer.alloc(0);
     const onData = (d) => {
       buf = Buffer.concat([buf, d]);
       const end = buf.indexOf('\r\n\r\n');
       if (end < 0) return;
       socket.off('data', onData);
-      resolve(buf.subarray(end + 4));
+      resolve({ response: buf.subarray(0, end).toString('latin1'), rest: buf.subarray(end + 4) });
     };
     socket.on('data', onData);
     socket.once('error', reject);
   });
 }
 
-function openRaw() {
+function openRaw(extensions) {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     socket.setNoDelay(true);
-    socket.once('connect', () => handshake(socket).then((rest) => resolve({ socket, rest }), reject));
+    socket.once('connect', () => handshake(socket, extensions).then((rest) => {
+      if (extensions && !/sec-websocket-extensions: *permessage-deflate/i.test(rest.response)) reject(new Error('permessage-deflate was not agreed'));
+      else resolve({ socket, rest: rest.rest });
+    }, reject));
     socket.once('error', reject);
   });
 }
 
-/** K masked binary frames of `size` bytes in one buffer (masked with a zero key: still masked frames). */
-function batch(size) {
+/** One masked frame (masked with a zero key: still a masked frame). `first`: its first byte. */
+function maskedFrame(first, payload) {
+  const size = payload.length;
   const header = size < 126 ? 6 : size < 65536 ? 8 : 14;
   const frame = Buffer.alloc(header + size);
-  frame[0] = 0x82;
+  frame[0] = first;
   if (size < 126) frame[1] = 0x80 | size;
   else if (size < 65536) { frame[1] = 0x80 | 126; frame.writeUInt16BE(size, 2); }
   else { frame[1] = 0x80 | 127; frame.writeBigUInt64BE(BigInt(size), 2); }
-  for (let i = header; i < frame.length; i++) frame[i] = i & 0xff;
-  return Buffer.concat(Array.from({ length: K }, () => frame));
+  frame.set(payload, header);
+  return frame;
+}
+
+/** K masked binary frames of `size` bytes in one buffer. */
+function batch(size) {
+  const payload = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) payload[i] = i & 0xff;
+  return Buffer.concat(Array.from({ length: K }, () => maskedFrame(0x82, payload)));
+}
+
+/** K compressed text frames (RSV1) in one buffer: each compressed alone (client_no_context_takeover). */
+function deflateBatch(size) {
+  const compressed = deflateRawSync(Buffer.from(jsonText(size)), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  const payload = compressed.subarray(0, compressed.length - 4); // the 00 00 ff ff tail, RFC 7692 §7.2.1
+  return Buffer.concat(Array.from({ length: K }, () => maskedFrame(0xc1, payload)));
 }
 
 /** Counts complete server frames in a stream of chunks (unmasked, any size). */
@@ -83,12 +110,12 @@ function frameCounter(onFrames) {
   };
 }
 
-async function pipelined(size, conns, seconds) {
-  const payload = batch(size);
+async function pipelined(size, conns, seconds, compressed = false) {
+  const payload = compressed ? deflateBatch(size) : batch(size);
   let messages = 0;
   let running = true;
   await Promise.all(Array.from({ length: conns }, async () => {
-    const { socket } = await openRaw();
+    const { socket } = await openRaw(compressed ? 'permessage-deflate; client_no_context_takeover' : undefined);
     let outstanding = 0;
     let sentAt = 0;
     const send = () => { outstanding = K; sentAt = performance.now(); socket.write(payload); };
@@ -118,13 +145,14 @@ async function measureWindow(count, seconds, stop, warmupMs = 1000) {
   return result;
 }
 
-async function reqres(size, conns, seconds) {
+async function reqres(size, conns, seconds, compressed = false) {
   const WebSocket = require('ws');
-  const payload = Buffer.alloc(size, 7);
+  // Compressed: ws's client with perMessageDeflate (context takeover both ways), JSON-like text.
+  const payload = compressed ? jsonText(size) : Buffer.alloc(size, 7);
   let messages = 0;
   let running = true;
   const sockets = await Promise.all(Array.from({ length: conns }, () => new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false, maxPayload: 64 << 20 });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: compressed, maxPayload: 64 << 20 });
     ws.once('open', () => resolve(ws));
   })));
   for (const ws of sockets) {
@@ -137,6 +165,38 @@ async function reqres(size, conns, seconds) {
     for (let i = 0; i < 16; i++) { sentAt.push(performance.now()); ws.send(payload); }
   }
   return measureWindow(() => messages, seconds, () => { running = false; for (const ws of sockets) ws.terminate(); });
+}
+
+/**
+ * The floor of request/response: no WebSocket at all, against the net-echo server. Each
+ * message is `size` raw bytes in one write, 16 in flight per connection, as reqres does.
+ */
+async function reqresRaw(size, conns, seconds) {
+  const payload = Buffer.alloc(size, 7);
+  let messages = 0;
+  let running = true;
+  const sockets = await Promise.all(Array.from({ length: conns }, () => new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.setNoDelay(true);
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  })));
+  for (const socket of sockets) {
+    const sentAt = [];
+    let received = 0;
+    socket.on('data', (chunk) => {
+      received += chunk.length;
+      while (received >= size) {
+        received -= size;
+        messages++;
+        latencies.push(performance.now() - sentAt.shift());
+        if (running) { sentAt.push(performance.now()); socket.write(payload); }
+      }
+    });
+    socket.on('error', () => {});
+    for (let i = 0; i < 16; i++) { sentAt.push(performance.now()); socket.write(payload); }
+  }
+  return measureWindow(() => messages, seconds, () => { running = false; for (const s of sockets) s.destroy(); });
 }
 
 async function reqresWasmws(size, conns, seconds) {
@@ -202,7 +262,10 @@ async function handshakes(count) {
 const percentile = (q) => { latencies.sort((a, b) => a - b); return latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN; };
 let result;
 if (shape === 'pipelined') result = await pipelined(Number(rest[0]), Number(rest[1]), Number(rest[2]));
+else if (shape === 'deflate-pipelined') result = await pipelined(Number(rest[0]), Number(rest[1]), Number(rest[2]), true);
 else if (shape === 'reqres') result = await reqres(Number(rest[0]), Number(rest[1]), Number(rest[2]));
+else if (shape === 'deflate-reqres') result = await reqres(Number(rest[0]), Number(rest[1]), Number(rest[2]), true);
+else if (shape === 'reqres-raw') result = await reqresRaw(Number(rest[0]), Number(rest[1]), Number(rest[2]));
 else if (shape === 'reqres-wasmws') result = await reqresWasmws(Number(rest[0]), Number(rest[1]), Number(rest[2]));
 else if (shape === 'steady') result = await steady(Number(rest[0]), Number(rest[1]));
 else if (shape === 'idle') await idle(Number(rest[0]));

@@ -13,10 +13,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const bun = `${root}node_modules/.bin/bun`;
 const deno = `${root}node_modules/.bin/deno`;
 const quick = process.argv.includes('--quick');
-// --only=pipelined,reqres,client,steady,memory runs those parts and prints them, writing no files.
+// --only=pipelined,reqres,deflate-pipelined,deflate-reqres,client,steady,memory runs those parts and prints them, writing no files
+// (--write: the rows measured replace theirs in e2e.json, the rest is kept).
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const wanted = (part) => !only || only.includes(part);
-// --servers=<substring> keeps the servers whose name contains it (plus the ws + bufferutil baseline).
+// --servers=<substring>[,<substring>…] keeps the servers whose name contains one (plus the ws + bufferutil baseline).
 const serverFilter = process.argv.find((a) => a.startsWith('--servers='))?.slice(10);
 const SECONDS = quick ? 1 : 2;
 // Each (shape, size) is measured in ROUNDS rounds, the servers interleaved within a round,
@@ -24,14 +25,20 @@ const SECONDS = quick ? 1 : 2;
 const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? (quick ? 1 : 3));
 const TICK_MS = 1000 / 100; // CLK_TCK
 
+// deflate: also runs the compression shapes (with "deflate" appended); load: the load client
+// shape it needs instead of the shape's own (the net echo floor speaks no WebSocket).
 const SERVERS = [
   { name: 'wasmws auto', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'auto'] },
+  // The README's handler: `for await (const m of conn) await conn.send(…)`.
+  { name: 'wasmws auto, await send', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'auto', 'await'], deflate: true },
   { name: 'wasmws wasm', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'wasm'] },
   { name: 'wasmws js', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'js'] },
   { name: 'wasmws/ws (ws API)', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws-ws'] },
-  { name: 'ws + bufferutil', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'ws'] },
+  { name: 'ws + bufferutil', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'ws'], deflate: true },
   { name: 'ws (no bufferutil)', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'ws'], env: { WS_NO_BUFFER_UTIL: '1' } },
-  { name: 'bun (uWS)', cmd: bun, args: [`${here}server.mjs`, 'bun'] },
+  { name: 'bun (uWS)', cmd: bun, args: [`${here}server.mjs`, 'bun'], deflate: true },
+  // Not a WebSocket server: every read echoed as it is, the floor of request/response.
+  { name: 'node:net echo floor', cmd: process.execPath, args: [`${here}server.mjs`, 'net-echo'], shapes: ['reqres'], load: { reqres: 'reqres-raw' } },
   // Not a WebSocket server: a node:net socket per connection, for the idle-memory floor only.
   { name: 'node:net floor', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'net'], memoryOnly: true },
   // The same wasmws server under the other runtimes: what the library does on each engine.
@@ -39,6 +46,10 @@ const SERVERS = [
   { name: 'wasmws auto on bun', cmd: bun, args: [`${here}server.mjs`, 'wasmws', 'auto'] },
 ];
 const SIZES = [['32 B', 32], ['1 KiB', 1024], ['64 KiB', 65536], ['1 MiB', 1 << 20]];
+const DEFLATE_SIZES = [['1 KiB JSON', 1024], ['64 KiB JSON', 65536]];
+const SHAPES = ['pipelined', 'reqres', 'deflate-pipelined', 'deflate-reqres'];
+const sizesFor = (shape) => (shape.startsWith('deflate') ? DEFLATE_SIZES : SIZES);
+const runsShape = (server, shape) => (shape.startsWith('deflate') ? server.deflate === true : !server.shapes || server.shapes.includes(shape));
 const connsFor = (size) => (size <= 1024 ? 50 : size <= 65536 ? 16 : 4);
 
 function cpuMs(pid) {
@@ -88,9 +99,9 @@ async function steadyLatency(server, conns) {
 }
 
 async function measure(server, shape, size) {
-  const { child, port } = await startServer(server);
+  const { child, port } = await startServer(shape.startsWith('deflate') ? { ...server, args: [...server.args, 'deflate'] } : server);
   let cpuStart = 0;
-  const result = await runLoad([shape, String(port), String(size), String(connsFor(size)), String(SECONDS)], () => { cpuStart = cpuMs(child.pid); });
+  const result = await runLoad([server.load?.[shape] ?? shape, String(port), String(size), String(connsFor(size)), String(SECONDS)], () => { cpuStart = cpuMs(child.pid); });
   const cpu = cpuMs(child.pid) - cpuStart;
   child.kill();
   return {
@@ -146,9 +157,9 @@ const machine = `${os.cpus()[0]?.model} × ${os.cpus().length}, Node ${process.v
 console.log(`wasmws end-to-end bench — ${machine} — ${new Date().toISOString().slice(0, 10)}`);
 const results = [];
 const median = (samples) => [...samples].sort((x, y) => x.serverCpuUsPerMessage - y.serverCpuUsPerMessage)[samples.length >> 1];
-for (const shape of ['pipelined', 'reqres'].filter(wanted)) {
-  for (const [label, size] of SIZES) {
-    const servers = SERVERS.filter((s) => !s.memoryOnly && (!serverFilter || s.name.includes(serverFilter) || s.name === 'ws + bufferutil'));
+for (const shape of SHAPES.filter(wanted)) {
+  for (const [label, size] of sizesFor(shape)) {
+    const servers = SERVERS.filter((s) => !s.memoryOnly && runsShape(s, shape) && (!serverFilter || serverFilter.split(',').some((f) => s.name.includes(f)) || s.name === 'ws + bufferutil'));
     const samples = new Map(servers.map((server) => [server, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const server of servers) {
@@ -163,6 +174,20 @@ for (const shape of ['pipelined', 'reqres'].filter(wanted)) {
     }
   }
 }
+/** zlib's own deflate + inflate of the same bytes, pinned like a server; median of ROUNDS. */
+async function zlibFloor(size, mode) {
+  const samples = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const child = spawn('taskset', ['-c', '0', process.execPath, `${here}zlib-floor.mjs`, String(size), String(SECONDS), ...(mode ? [mode] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    samples.push(await new Promise((resolve) => lines(child, (l) => { if (l.startsWith('{')) resolve(JSON.parse(l).cpuUsPerMessage); })));
+  }
+  return [...samples].sort((x, y) => x - y)[samples.length >> 1];
+}
+const zlibFloors = [];
+for (const [label, size] of wanted('deflate-pipelined') || wanted('deflate-reqres') ? DEFLATE_SIZES : []) {
+  zlibFloors.push({ size: label, streamCpuUsPerMessage: await zlibFloor(size), oneShotSyncCpuUsPerMessage: await zlibFloor(size, 'sync') });
+}
+
 const clients = [];
 const middle = (values) => [...values].sort((x, y) => x - y)[values.length >> 1];
 for (const [label, size] of wanted('client') ? [['32 B', 32], ['64 KiB', 65536]] : []) {
@@ -189,15 +214,31 @@ for (const server of SERVERS.filter((s) => wanted('memory') && ['wasmws auto', '
 }
 
 const baseline = (shape, size) => results.find((r) => r.shape === shape && r.size === size && r.server === 'ws + bufferutil');
-for (const shape of ['pipelined', 'reqres'].filter(wanted)) {
-  console.log(`\n${shape === 'pipelined' ? 'pipelined (16 frames per TCP write)' : 'request/response (ws client, 16 in flight)'}: server CPU µs per message, median of ${ROUNDS} (ratio to ws + bufferutil's median), messages/s, p50/p99 ms`);
+const bunOf = (shape, size) => results.find((r) => r.shape === shape && r.size === size && r.server === 'bun (uWS)');
+const floorOf = (shape, size) => (shape === 'reqres'
+  ? results.find((r) => r.shape === shape && r.size === size && r.server === 'node:net echo floor')?.serverCpuUsPerMessage
+  : shape.startsWith('deflate') ? zlibFloors.find((z) => z.size === size)?.streamCpuUsPerMessage : undefined);
+const TITLES = {
+  pipelined: 'pipelined (16 frames per TCP write)',
+  reqres: 'request/response (ws client, 16 in flight; the floor: raw bytes to a node:net echo)',
+  'deflate-pipelined': 'permessage-deflate, pipelined (16 compressed frames per write, client_no_context_takeover; the floor: zlib stream deflate+inflate)',
+  'deflate-reqres': 'permessage-deflate, request/response (ws client, perMessageDeflate, context takeover; the floor: zlib stream deflate+inflate)',
+};
+for (const shape of SHAPES.filter(wanted)) {
+  console.log(`\n${TITLES[shape]}: server CPU µs per message, median of ${ROUNDS} (ratio to ws + bufferutil's, to Bun's, to the floor), messages/s, p50/p99 ms`);
   console.table(results.filter((r) => r.shape === shape).map((r) => ({
     size: r.size, server: r.server,
     'CPU µs/msg': r.serverCpuUsPerMessage.toFixed(2),
     'vs ws+bu': (r.serverCpuUsPerMessage / baseline(shape, r.size).serverCpuUsPerMessage).toFixed(2) + '×',
+    'vs bun': bunOf(shape, r.size) ? (r.serverCpuUsPerMessage / bunOf(shape, r.size).serverCpuUsPerMessage).toFixed(2) + '×' : '',
+    'vs floor': floorOf(shape, r.size) ? (r.serverCpuUsPerMessage / floorOf(shape, r.size)).toFixed(2) + '×' : '',
     'msg/s': Math.round(r.messagesPerSecond), 'MB/s': r.mbPerSecond.toFixed(1),
     'p50 ms': r.p50Ms.toFixed(2), 'p99 ms': r.p99Ms.toFixed(2),
   })));
+}
+if (zlibFloors.length > 0) {
+  console.log('\nzlib floor (one process, no sockets): CPU µs per message for deflate + inflate of the same bytes');
+  console.table(zlibFloors.map((z) => ({ size: z.size, 'stream, context takeover': z.streamCpuUsPerMessage.toFixed(2), 'one-shot sync, no context': z.oneShotSyncCpuUsPerMessage.toFixed(2) })));
 }
 if (clients.length > 0) {
   console.log('\nclient side (request/response against ws + bufferutil, 16 connections): client CPU per message, masking included');
@@ -216,10 +257,26 @@ if (memory.length > 0) console.table(memory.map((m) => ({
   'server CPU µs/handshake': m.serverCpuUsPerHandshake.toFixed(1),
 })));
 
-if (only) process.exit(0); // a partial run prints, and leaves the recorded results alone
+// A partial run prints, and leaves the recorded results alone, unless --write: then what it
+// measured replaces those rows of e2e.json (same shape and server), the rest is kept.
+const write = process.argv.includes('--write');
+if ((only || serverFilter) && !write) process.exit(0);
 mkdirSync(`${root}bench/results`, { recursive: true });
-writeFileSync(`${root}bench/results/e2e.json`, JSON.stringify({ machine, date: new Date().toISOString(), results, clients, steady, memory }, null, 2));
+let recorded = { machine, date: new Date().toISOString(), results, zlibFloors, clients, steady, memory };
+if (only || serverFilter) {
+  const previous = JSON.parse(readFileSync(`${root}bench/results/e2e.json`, 'utf8'));
+  const measured = new Set(results.map((r) => `${r.shape}|${r.server}`));
+  recorded = {
+    machine, date: recorded.date, previousDate: previous.date,
+    results: [...(previous.results ?? []).filter((r) => !measured.has(`${r.shape}|${r.server}`)), ...results],
+    zlibFloors: zlibFloors.length > 0 ? zlibFloors : previous.zlibFloors ?? [],
+    clients: clients.length > 0 ? clients : previous.clients ?? [],
+    steady: steady.length > 0 ? steady : previous.steady ?? [],
+    memory: memory.length > 0 ? memory : previous.memory ?? [],
+  };
+}
+writeFileSync(`${root}bench/results/e2e.json`, JSON.stringify(recorded, null, 2));
 // The chart shows speed relative to ws + bufferutil (higher is better), pipelined shape.
-const chartRows = results.filter((r) => r.shape === 'pipelined').map((r) => ({ group: 'pipelined', size: r.size, impl: r.server, nsPerOp: r.serverCpuUsPerMessage * 1000 }));
+const chartRows = recorded.results.filter((r) => r.shape === 'pipelined').map((r) => ({ group: 'pipelined', size: r.size, impl: r.server, nsPerOp: r.serverCpuUsPerMessage * 1000 }));
 writeChart(new URL('../results/e2e.svg', import.meta.url), chartRows, 'pipelined', 'ws + bufferutil', `pipelined echo: server messages per CPU-second, relative to ws + bufferutil (${machine})`);
 console.log('\nwrote bench/results/e2e.json and bench/results/e2e.svg');

@@ -1,36 +1,59 @@
 // An echo server for the end-to-end bench, one of:
-//   node server.mjs wasmws <auto|wasm|js>     wasmws serve()
+//   node server.mjs wasmws <auto|wasm|js> [await] [deflate]
+//                                              wasmws serve(); "await": the README's handler,
+//                                              each send awaited; "deflate": permessage-deflate
 //   node server.mjs ws                         ws (with bufferutil unless WS_NO_BUFFER_UTIL=1)
 //   node server.mjs wasmws-ws                  wasmws/ws, the ws-compatible façade, with ws's echo code
 //   bun  server.mjs bun                        Bun.serve (uWebSockets), the native ceiling
 //   node server.mjs net                        a bare node:net socket per connection (the memory floor)
+//   node server.mjs net-echo                   no WebSocket: echoes every read (the request/response floor)
+//   (ws and bun take "deflate" too)
 // Prints "PORT <n>". On stdin, "mem" prints "RSS <bytes>" after a full GC.
 import { createRequire } from 'node:module';
 
 const [kind, codec] = process.argv.slice(2);
+// "deflate": permessage-deflate offered by the server (the load client asks for it too).
+const deflate = process.argv.includes('deflate');
 const require = createRequire(import.meta.url);
 let port = 0;
 
 if (kind === 'wasmws') {
   const { serve } = await import('../../dist/index.js');
-  const server = await serve({ port: 0, codec, compression: false, pingIntervalMs: 0, maxMessageBytes: 64 << 20 }, async (conn) => {
-    try { for await (const m of conn) conn.send(m.data, { binary: m.type === 'binary' }).catch(() => {}); } catch { /* closed */ }
-  });
+  const options = { port: 0, codec, compression: deflate, pingIntervalMs: 0, maxMessageBytes: 64 << 20 };
+  // "await": the README's own idiom, each send awaited (backpressure); without it, sends are not awaited.
+  const server = await serve(options, process.argv.includes('await')
+    ? async (conn) => {
+      try { for await (const m of conn) await conn.send(m.data, { binary: m.type === 'binary' }); } catch { /* closed */ }
+    }
+    : async (conn) => {
+      try { for await (const m of conn) conn.send(m.data, { binary: m.type === 'binary' }).catch(() => {}); } catch { /* closed */ }
+    });
   port = server.address().port;
 } else if (kind === 'ws' || kind === 'wasmws-ws') {
   // The same application code on both: only the import differs (the migration's step 1).
   const { WebSocketServer } = kind === 'ws' ? require('ws') : await import('../../dist/ws.js');
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false, maxPayload: 64 << 20 });
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: deflate, maxPayload: 64 << 20 });
   wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })));
   await new Promise((r) => wss.once('listening', r));
   port = wss.address().port;
 } else if (kind === 'bun') {
+  // Bun's ws.send(data, compress) compresses only when asked: with deflate, ask (as ws and wasmws do by default).
   const server = Bun.serve({
     port: 0, hostname: '127.0.0.1',
     fetch(req, srv) { return srv.upgrade(req) ? undefined : new Response('', { status: 426 }); },
-    websocket: { perMessageDeflate: false, maxPayloadLength: 64 << 20, idleTimeout: 0, message(ws, message) { ws.send(message); } },
+    websocket: { perMessageDeflate: deflate, maxPayloadLength: 64 << 20, idleTimeout: 0, message(ws, message) { ws.send(message, deflate); } },
   });
   port = server.port;
+} else if (kind === 'net-echo') {
+  // The floor of request/response: no WebSocket at all, every read written back as it is.
+  const { createServer } = await import('node:net');
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => socket.write(chunk));
+    socket.on('error', () => {});
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  port = server.address().port;
 } else if (kind === 'net') {
   // The floor for idle memory: a bare node:net socket that answered the handshake and holds on.
   const { createServer } = await import('node:net');

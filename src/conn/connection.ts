@@ -139,8 +139,9 @@ export class Conn implements AsyncIterable<Message> {
 
   /**
    * Sends a message: strings as text, bytes as binary (unless `binary` says otherwise), or a
-   * PreparedMessage. Resolves when the frame is with the socket and the socket is under its
-   * high-water mark. Messages leave in call order, and before the close frame of a later
+   * PreparedMessage. Resolves when the message is queued and the connection is under its
+   * high-water mark: at once while little waits for this turn's write (see README), else once
+   * the frames are with the socket and it has drained. Messages leave in call order, and before the close frame of a later
    * close(). Rejects (never throws) once the connection is closing; not awaiting it never
    * causes an unhandled rejection.
    */

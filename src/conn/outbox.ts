@@ -24,6 +24,18 @@ const MAX_PONGS = 16;
 /** Frames up to this total are joined into one buffer for a single write call. */
 const JOIN_MAX_BYTES = 64 * 1024;
 
+/**
+ * A send resolves at once while the bytes waiting (this turn's frames plus the socket's own
+ * buffer) stay under this and the socket does not need a drain: the README's
+ * `for await (…) await conn.send(…)` then answers every message of one read in the same
+ * turn, and the turn's frames still leave in one write. Past it, a send waits for the flush
+ * (and the drain): that is the backpressure. One joined write's worth.
+ */
+const SEND_HIGH_WATER_BYTES = JOIN_MAX_BYTES;
+
+/** What every send under the high-water mark returns: settled already, shared, never rejected. */
+const SETTLED: Promise<void> = Promise.resolve();
+
 interface Waiter {
   resolve: () => void;
   reject: (e: Error) => void;
@@ -88,9 +100,10 @@ function sizeOf(frames: readonly Uint8Array[]): number {
  *
  * The fast path is unchanged by the line: with nothing waiting, frames go straight to the
  * next flush, and everything queued during one turn of the event loop goes out in one write
- * (small frames joined, large ones corked together). `whenWritable()` resolves once the
- * queued bytes are handed to the socket and its buffer is under the high-water mark:
- * awaiting it is backpressure.
+ * (small frames joined, large ones corked together). `whenWritable()` resolves at once
+ * while little is waiting (see SEND_HIGH_WATER_BYTES), otherwise once the queued bytes are
+ * handed to the socket and its buffer is under the high-water mark: awaiting it is
+ * backpressure.
  */
 export class Outbox {
   // One array reused for every flush; the pong list, the line and the writability promise
@@ -121,16 +134,16 @@ export class Outbox {
   }
 
   /**
-   * Queues a message's frames behind everything queued before; resolves when they are with
-   * the socket and the socket is under its high-water mark (rejects if the connection goes).
+   * Queues a message's frames behind everything queued before; resolves as whenWritable()
+   * does (rejects if the connection goes). The array is not kept: the caller may reuse it.
    */
-  enqueue(frames: Uint8Array[]): Promise<void> {
+  enqueue(frames: readonly Uint8Array[]): Promise<void> {
     if (this.closedError) return handled(Promise.reject(this.closedError));
     if (this.line === null || this.line.length === 0) {
       this.push(frames);
       return this.whenWritable();
     }
-    const item = work(frames, sizeOf(frames), false, false);
+    const item = work(frames.slice(), sizeOf(frames), false, false);
     const written = this.whenWritten(item);
     this.queue(item);
     return written;
@@ -243,10 +256,16 @@ export class Outbox {
     this.schedule();
   }
 
-  /** Resolves when everything queued so far for the next flush is with the socket and the socket is not over its high-water mark. */
+  /**
+   * Resolves when what is queued so far may be followed by more: at once (a shared settled
+   * promise, no allocation) while the socket needs no drain and the bytes waiting are under
+   * SEND_HIGH_WATER_BYTES; otherwise once everything queued for the next flush is with the
+   * socket and the socket is under its high-water mark.
+   */
   whenWritable(): Promise<void> {
     if (this.closedError) return handled(Promise.reject(this.closedError));
-    if (!this.scheduled && this.frames.length === 0 && !this.socket.writableNeedDrain) return Promise.resolve();
+    const socket = this.socket;
+    if (!socket.writableNeedDrain && this.readyBytes + socket.writableLength <= SEND_HIGH_WATER_BYTES) return SETTLED;
     let waiting = this.waiting;
     if (waiting === null) {
       let resolve!: () => void;
@@ -333,7 +352,8 @@ export class Outbox {
 
   /** Frames for the next flush. */
   private push(frames: readonly Uint8Array[]): void {
-    for (const frame of frames) {
+    for (let i = 0; i < frames.length; i++) {
+      const frame = frames[i];
       this.frames.push(frame);
       this.readyBytes += frame.length;
     }

@@ -1,3 +1,4 @@
+import { OP_BINARY, OP_TEXT } from '../codec/constants';
 import { AlreadyClosedError, WebSocketError } from '../errors';
 import type { PerMessageDeflate } from '../extensions/permessage-deflate';
 import { outgoingMessage } from '../frame/outgoing';
@@ -45,6 +46,9 @@ function outgoing(data: Sendable, options: SendOptions): { opcode: number; paylo
  * here: they may overtake anything.
  */
 export class Sender {
+  /** The frames of the message being sent: reused, since the outbox copies them out. */
+  private readonly scratch: Uint8Array[] = [];
+
   constructor(
     private readonly writer: FrameWriter,
     private readonly outbox: Outbox,
@@ -65,8 +69,11 @@ export class Sender {
       const { opcode, payload } = outgoing(data, options);
       if (payload.length >= deflate.threshold) return this.sendCompressed(data, opcode, payload, deflate);
     }
-    const frames: Uint8Array[] = [];
-    if (data instanceof PreparedMessage) {
+    // One array for every send: the outbox copies what it keeps (no array per message).
+    const frames = this.scratch;
+    if (data instanceof Uint8Array) {
+      this.writer.message(options.binary === false ? OP_TEXT : OP_BINARY, data, frames);
+    } else if (data instanceof PreparedMessage) {
       frames.push(...data.frames(this.writer, `f${this.limits.maxFrameBytes}`));
     } else if (typeof data === 'string' && !options.binary) {
       this.writer.text(data, frames);
@@ -74,7 +81,9 @@ export class Sender {
       const { opcode, payload } = outgoing(data, options);
       this.writer.message(opcode, payload, frames);
     }
-    return this.overLimit(byteLength(frames)) ?? this.outbox.enqueue(frames);
+    const sent = this.overLimit(byteLength(frames)) ?? this.outbox.enqueue(frames);
+    while (frames.length > 0) frames.pop(); // inlined, where `length = 0` is a runtime call
+    return sent;
   }
 
   /**

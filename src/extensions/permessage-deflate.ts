@@ -1,4 +1,4 @@
-import { constants, type DeflateRaw, type InflateRaw } from 'node:zlib';
+import type { DeflateRaw, InflateRaw } from 'node:zlib';
 import { ProtocolError } from '../errors';
 import type { CompressionOptions, DeflateParams } from './deflate-negotiation';
 import { Limiter } from './limiter';
@@ -24,7 +24,7 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
 
 /**
  * Deflates `data` with `deflate` up to a sync flush (RFC 7692 §7.2.1), tail removed. Rejects
- * if the stream fails or is closed meanwhile (its flush callback then gets an error: the
+ * if the stream fails or is closed meanwhile (its write callback then gets an error: the
  * output would be truncated).
  */
 function deflateWith(deflate: DeflateRaw, data: Uint8Array): Promise<Uint8Array> {
@@ -32,9 +32,12 @@ function deflateWith(deflate: DeflateRaw, data: Uint8Array): Promise<Uint8Array>
     const parts: Uint8Array[] = [];
     let total = 0;
     const onData = (chunk: Uint8Array) => { parts.push(chunk); total += chunk.length; };
+    let settled = false;
+    // The write's callback and an 'error' event may both come: the first one settles.
+    const once = (error?: Error | null) => { if (!settled) { settled = true; done(error); } };
     const done = (error?: Error | null) => {
       deflate.off('data', onData);
-      deflate.off('error', done);
+      deflate.off('error', once);
       if (error) {
         reject(error);
         return;
@@ -46,9 +49,8 @@ function deflateWith(deflate: DeflateRaw, data: Uint8Array): Promise<Uint8Array>
       resolve(new Uint8Array(out.buffer, out.byteOffset, out.length));
     };
     deflate.on('data', onData);
-    deflate.once('error', done);
-    deflate.write(data);
-    deflate.flush(constants.Z_SYNC_FLUSH, done);
+    deflate.once('error', once);
+    deflate.write(data, once); // one job: the stream flushes every write (zlib-pool.ts)
   });
 }
 
@@ -184,9 +186,12 @@ export class PerMessageDeflate {
       inflate.on('data', onData);
       inflate.once('error', onError);
       inflate.once('end', onEnd);
-      inflate.write(data);
-      inflate.write(TAIL);
-      inflate.flush(constants.Z_SYNC_FLUSH, () => {
+      // One write, one job (the stream flushes every write): the tail joined to the data.
+      const input = new Uint8Array(data.length + TAIL.length);
+      input.set(data);
+      input.set(TAIL, data.length);
+      inflate.write(input, (error?: Error | null) => {
+        if (error) return onError(error);
         // Always a copy: zlib's output chunks are views of the stream's output buffer, which
         // also holds earlier messages' bytes — another connection's, for a pooled stream.
         const out = new Uint8Array(total);

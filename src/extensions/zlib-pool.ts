@@ -1,4 +1,4 @@
-import { createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
+import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
 
 /**
  * Output chunk of each zlib stream. Node keeps one such buffer per stream for the stream's
@@ -17,14 +17,33 @@ export interface DeflateSettings {
   windowBits: number;
 }
 
-/** Opens a raw deflate stream (RFC 7692 uses raw DEFLATE, no zlib header). */
-export function openDeflate(s: DeflateSettings): DeflateRaw {
-  return createDeflateRaw({ level: s.level, memLevel: s.memLevel, windowBits: s.windowBits, chunkSize: ZLIB_CHUNK_BYTES });
+/*
+ * Every write ends in a sync flush (`flush: Z_SYNC_FLUSH`): a message is one write, so it is
+ * one job in zlib's threadpool, where write() + flush() made two (three for an inflate with
+ * its tail written apart). Each job is a hop to a worker thread and back, which cost more
+ * than the zlib work itself for a 1 KiB message (issue 13, target 7).
+ */
+
+function ignore(): void {}
+
+/**
+ * A stream's errors reach the job that is running through its write callback and its own
+ * listener; this one stays, so an 'error' emitted after that job has settled (and removed
+ * its listener) is never an uncaught exception.
+ */
+function quiet<T extends DeflateRaw | InflateRaw>(stream: T): T {
+  stream.on('error', ignore);
+  return stream;
 }
 
-/** Opens a raw inflate stream for a peer window of `windowBits` (8 decodes with 9). */
+/** Opens a raw deflate stream (RFC 7692 uses raw DEFLATE, no zlib header); each write is flushed. */
+export function openDeflate(s: DeflateSettings): DeflateRaw {
+  return quiet(createDeflateRaw({ level: s.level, memLevel: s.memLevel, windowBits: s.windowBits, chunkSize: ZLIB_CHUNK_BYTES, flush: constants.Z_SYNC_FLUSH }));
+}
+
+/** Opens a raw inflate stream for a peer window of `windowBits` (8 decodes with 9); each write is flushed. */
 export function openInflate(windowBits: number): InflateRaw {
-  return createInflateRaw({ windowBits: Math.max(windowBits, 9), chunkSize: ZLIB_CHUNK_BYTES });
+  return quiet(createInflateRaw({ windowBits: Math.max(windowBits, 9), chunkSize: ZLIB_CHUNK_BYTES, flush: constants.Z_SYNC_FLUSH }));
 }
 
 /**

@@ -36,7 +36,8 @@ describe('Outbox work line', () => {
     await turn();
     expect(socket.written).toEqual([1]); // 3 waits for 2
     outbox.fill(pending, [f(2)]);
-    await afterPending;
+    await afterPending; // queued, under the high-water mark: written at the turn's flush
+    await turn();
     expect(socket.written).toEqual([1, 2, 3]);
     expect(outbox.bufferedAmount).toBe(0);
   });
@@ -63,9 +64,11 @@ describe('Outbox work line', () => {
     const stream = outbox.openStream();
     const behind = outbox.enqueue([f(5)]);
     await outbox.appendStream(stream, [f(1)], false);
+    await turn();
     expect(socket.written).toEqual([1]);
     await outbox.appendStream(stream, [f(2)], true);
     await behind;
+    await turn();
     expect(socket.written).toEqual([1, 2, 5]);
   });
 
@@ -95,6 +98,7 @@ describe('Outbox work line', () => {
     const after = outbox.enqueue([f(4)]);
     outbox.cancel(failed, new Error('deflate failed'));
     await after;
+    await turn();
     expect(socket.written).toEqual([4]);
     expect(String(await failedWritten)).toMatch(/deflate failed/);
     expect(outbox.bufferedAmount).toBe(0);

@@ -41,6 +41,38 @@ describe('RFC 7692 §7.2.3 examples, byte for byte', () => {
     expect(text(await deflate.decompress(hex('f2 48 cd c9 c9 07 00'), 1000))).toBe('Hello');
     deflate.close();
   });
+
+  it('compresses and inflates each message in one zlib job (one write, flushed by the stream), leaving no listener behind', async () => {
+    // Each write to a zlib stream is one job in the threadpool; write() + flush() made two,
+    // the inflate's data, tail and flush three (issue 13, target 7: the hops cost more than zlib).
+    const proto = Object.getPrototypeOf(Object.getPrototypeOf(createDeflateRaw())) as { _transform: (...args: unknown[]) => unknown };
+    const original = proto._transform;
+    let jobs = 0;
+    proto._transform = function (this: unknown, ...args: unknown[]) { jobs++; return original.apply(this, args); };
+    try {
+      const server = new PerMessageDeflate(params15, 'server');
+      const client = new PerMessageDeflate(params15, 'client');
+      const hello = new TextEncoder().encode('Hello');
+      for (let i = 0; i < 3; i++) {
+        jobs = 0;
+        const wire = await server.compress(hello);
+        expect(jobs).toBe(1);
+        jobs = 0;
+        expect(text(await client.decompress(wire, 1000))).toBe('Hello');
+        expect(jobs).toBe(1);
+      }
+      // Each job removes the listeners it added: none pile up on the connection's streams.
+      const streams = server as unknown as { deflate: { listenerCount(e: string): number } };
+      const inflater = client as unknown as { inflate: { listenerCount(e: string): number } };
+      expect(streams.deflate.listenerCount('error')).toBe(1);
+      expect(streams.deflate.listenerCount('data')).toBe(0);
+      expect(inflater.inflate.listenerCount('error')).toBe(1);
+      server.close();
+      client.close();
+    } finally {
+      proto._transform = original;
+    }
+  });
 });
 
 describe.each(['js', 'wasm'] as CodecKind[])('permessage-deflate on the wire, %s codec', (codec) => {

@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Conn, type ConnSocket, type UpgradeRequest } from './conn/connection';
 import { callListener } from './conn/listener';
 import { HandshakeError } from './errors';
-import { acceptResponse, checkUpgradeRequest, rejectResponse, type HandshakePolicy } from './handshake/server';
+import { acceptResponse, checkUpgradeRequest, rejectResponse, type AcceptedUpgrade, type HandshakePolicy } from './handshake/server';
 import { HttpHeadParser } from './handshake/http-head';
 import { ServerRequest } from './handshake/request';
 import { resolveConnOptions, type ConnOptions, type ResolvedConnOptions } from './options';
@@ -13,6 +14,17 @@ import { formatExtension, parseExtensions } from './extensions/extension-header'
 import { PerMessageDeflate } from './extensions/permessage-deflate';
 import { headerValue } from './handshake/tokens';
 import { CloseCode } from './protocol/close-code';
+import { upgradeStream } from './server-http2-upgrade';
+import { serveSecure, type SecureServeOptions } from './server-http2';
+
+/** @internal What negotiate() agreed on, before the response is sent. */
+export interface NegotiatedUpgrade {
+  accepted: AcceptedUpgrade;
+  extra: Record<string, string>;
+  deflate: ReturnType<typeof acceptOffer>;
+  /** The Sec-WebSocket-Extensions response value, or ''. */
+  extensions: string;
+}
 
 /** Everything an Upgrader decides: handshake policy plus the options of the connections it makes. */
 export interface UpgraderOptions extends HandshakePolicy, ConnOptions {
@@ -85,29 +97,61 @@ export class Upgrader {
    * serve()'s path: one that throws gets the client a 500, never a crash.
    */
   complete(request: UpgradeRequest, httpVersion: string, socket: ConnSocket & Duplex, head: Uint8Array, onClosed?: (conn: Conn) => void): Conn | null {
-    let response: string;
-    let subprotocol: string;
-    let extensions: string;
-    let agreed: ReturnType<Upgrader['negotiateCompression']>;
-    try {
-      const accepted = checkUpgradeRequest(request, httpVersion, this.policy);
-      if (accepted instanceof HandshakeError) {
-        this.reject(socket, accepted, request);
-        return null;
-      }
-      const extra = typeof this.options.headers === 'function' ? this.options.headers(request) : this.options.headers ?? {};
-      agreed = this.negotiateCompression(request);
-      extensions = agreed ? formatExtension(agreed.response) : '';
-      response = acceptResponse(accepted, extensions, extra);
-      subprotocol = accepted.subprotocol;
-    } catch (err) {
-      const detail = err instanceof Error ? err.message : String(err);
-      this.reject(socket, new HandshakeError(`the upgrade policy failed: ${detail}`, 500, {}, undefined, { cause: err }), request);
+    const agreed = this.negotiate(request, () => checkUpgradeRequest(request, httpVersion, this.policy));
+    if (agreed instanceof HandshakeError) {
+      this.reject(socket, agreed, request);
       return null;
     }
-    socket.write(response);
-    const deflate = agreed && new PerMessageDeflate(agreed.params, 'server', this.compressionOptions());
-    return new Conn({ socket, role: 'server', options: this.connOptions, head, subprotocol, extensions, request, deflate, onClosed });
+    socket.write(acceptResponse(agreed.accepted, agreed.extensions, agreed.extra));
+    return new Conn({
+      socket, role: 'server', options: this.connOptions, head, request, onClosed,
+      subprotocol: agreed.accepted.subprotocol, extensions: agreed.extensions, deflate: this.deflateFor(agreed),
+    });
+  }
+
+  /**
+   * Answers an extended CONNECT (RFC 8441) on a node:http2 server's 'stream' event with
+   * :status 200, or rejects it with the status HTTP/1.1 would get (the stream ends; the
+   * session goes on). Returns the connection, or null when rejected (onHandshakeError told).
+   * The checks and the policy are the ones upgrade() runs.
+   *
+   *     h2server.on('stream', (stream, headers) => {
+   *       if (headers[':method'] !== 'CONNECT') return;
+   *       const conn = upgrader.upgradeHttp2(stream, headers);
+   *       if (conn) handle(conn);
+   *     });
+   */
+  upgradeHttp2(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, onClosed?: (conn: Conn) => void): Conn | null {
+    return upgradeStream(this, this.connOptions, stream, headers, onClosed);
+  }
+
+  /**
+   * @internal Both transports' policy, in one place: `check` (the transport's own rules,
+   * then checkUpgradePolicy), the extra headers, permessage-deflate. The application's
+   * callbacks (checkOrigin, subprotocols, headers) run here, inside a socket event on
+   * serve()'s path: one that throws is a 500, never a crash.
+   */
+  negotiate(request: UpgradeRequest, check: () => AcceptedUpgrade | HandshakeError): NegotiatedUpgrade | HandshakeError {
+    try {
+      const accepted = check();
+      if (accepted instanceof HandshakeError) return accepted;
+      const extra = typeof this.options.headers === 'function' ? this.options.headers(request) : this.options.headers ?? {};
+      const deflate = this.negotiateCompression(request);
+      return { accepted, extra, deflate, extensions: deflate ? formatExtension(deflate.response) : '' };
+    } catch (err) {
+      const detail = err instanceof Error ? err.message : String(err);
+      return new HandshakeError(`the upgrade policy failed: ${detail}`, 500, {}, undefined, { cause: err });
+    }
+  }
+
+  /** @internal The policy the handshake runs with (see guardedPolicy). */
+  get handshakePolicy(): HandshakePolicy {
+    return this.policy;
+  }
+
+  /** @internal The compressor of an accepted upgrade, if it agreed to permessage-deflate. */
+  deflateFor(agreed: NegotiatedUpgrade): PerMessageDeflate | undefined {
+    return agreed.deflate && new PerMessageDeflate(agreed.deflate.params, 'server', this.compressionOptions());
   }
 
   private compressionOptions(): CompressionOptions {
@@ -126,6 +170,11 @@ export class Upgrader {
   reject(socket: Duplex, error: HandshakeError, request: UpgradeRequest | undefined): void {
     if (socket.writable) socket.end(rejectResponse(error));
     setTimeout(() => socket.destroy(), 1000).unref();
+    this.reportRejection(error, request);
+  }
+
+  /** @internal Tells onHandshakeError (what it throws is ignored). */
+  reportRejection(error: HandshakeError, request: UpgradeRequest | undefined): void {
     const listener = this.options.onHandshakeError;
     if (listener) callListener(listener, [error, request], ignoreError);
   }
@@ -143,6 +192,17 @@ export interface ServeOptions extends UpgraderOptions {
   handshakeTimeoutMs?: number;
   /** Largest request head accepted (431 above it). Default 16 KiB. */
   maxHeadBytes?: number;
+  /**
+   * Serve wss:// instead of ws://: the key and certificate (PEM), plus any other
+   * node:tls server option. HTTP/1.1 upgrades go through node:https's parser.
+   */
+  tls?: SecureServeOptions;
+  /**
+   * With `tls`: HTTP/2 as well (RFC 8441). One port, ALPN h2 and http/1.1; the HTTP/2
+   * side advertises SETTINGS_ENABLE_CONNECT_PROTOCOL and takes WebSockets as extended
+   * CONNECT streams, the HTTP/1.1 side takes upgrades as before. Default false.
+   */
+  http2?: boolean;
   /**
    * Called when the handler throws or its promise rejects (the connection is then closed
    * with 1011). Default: console.error. What this callback itself throws is ignored.
@@ -200,6 +260,21 @@ function runHandler(handler: ServeHandler, conn: Conn, onHandlerError: (error: u
   }
 }
 
+/**
+ * Graceful shutdown of a server's connections: a close handshake on each, at most
+ * `timeoutMs` to finish, then what is left is terminated.
+ */
+async function closeConnections(connections: ReadonlySet<Conn>, code: number, reason: string, timeoutMs: number): Promise<void> {
+  const closing = [...connections].map((conn) => conn.close(code, reason).catch(() => conn.closed));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.all(closing),
+    new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); }),
+  ]);
+  clearTimeout(timer);
+  for (const conn of connections) conn.terminate();
+}
+
 /** What serve() calls with every new connection (see runHandler for its lifetime rule). */
 export type ServeHandler = (conn: Conn) => void | Promise<void>;
 
@@ -220,6 +295,12 @@ export function serve(options: ServeOptions, handler: ServeHandler): Promise<Web
   const onHandlerError = options.onHandlerError ?? printHandlerError;
 
   const forget = (conn: Conn) => connections.delete(conn);
+  if (options.tls) {
+    return serveSecure(options, upgrader, {
+      connections, forget, closeConnections,
+      accept: (conn) => { connections.add(conn); runHandler(handler, conn, onHandlerError); },
+    });
+  }
 
   const server: Server = createServer((socket) => {
     // Everything below lives only until the handshake ends: once it does, no listener left
@@ -271,14 +352,7 @@ export function serve(options: ServeOptions, handler: ServeHandler): Promise<Web
     async close({ code = CloseCode.GoingAway, reason = 'server shutting down', timeoutMs = 5000 } = {}) {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of pending) socket.destroy();
-      const closing = [...connections].map((conn) => conn.close(code, reason).catch(() => conn.closed));
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        Promise.all(closing),
-        new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); }),
-      ]);
-      clearTimeout(timer);
-      for (const conn of connections) conn.terminate();
+      await closeConnections(connections, code, reason, timeoutMs);
       await stopped;
     },
   };

@@ -1,5 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { dialHttp2 } from './client-http2';
 import { Conn, type ConnSocket } from './conn/connection';
 import { HandshakeError, TimeoutError, WebSocketError } from './errors';
 import { newClientKey } from './handshake/accept-key';
@@ -31,6 +32,13 @@ export interface DialOptions extends ConnOptions {
   maxHeadBytes?: number;
   /** Offer permessage-deflate (RFC 7692). Default true; false offers nothing. */
   compression?: boolean | CompressionOptions;
+  /**
+   * WebSockets over HTTP/2 (RFC 8441) for wss://: an extended CONNECT stream on one shared
+   * session per origin. 'auto' falls back to HTTP/1.1 when the server does not offer it
+   * (ALPN, SETTINGS_ENABLE_CONNECT_PROTOCOL) or a proxy is used; true fails with a
+   * HandshakeError instead. Default false. See client-http2.ts.
+   */
+  http2?: boolean | 'auto';
 }
 
 /** Response body bytes kept on a HandshakeError. */
@@ -45,6 +53,10 @@ const MAX_REDIRECTS = 10;
  */
 export async function dial(url: string | URL, options: DialOptions = {}): Promise<Conn> {
   let target = new URL(url);
+  if (options.http2) {
+    const conn = await dialHttp2(target, options);
+    if (conn) return conn;
+  }
   const redirects = options.followRedirects === true ? MAX_REDIRECTS : Math.min(Number(options.followRedirects || 0), MAX_REDIRECTS);
   for (let hop = 0; ; hop++) {
     const result = await dialOnce(target, options);

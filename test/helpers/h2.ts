@@ -48,9 +48,13 @@ export async function h2Connect(session: ClientHttp2Session, headers: Record<str
   return { stream, response };
 }
 
-/** A raw client peer (masked frames written by the test) on an extended CONNECT stream. */
+/**
+ * A raw client peer (masked frames written by the test) on an extended CONNECT stream. It
+ * ends its half when the server ends its own, as a TCP socket (allowHalfOpen false) does.
+ */
 export async function rawH2Client(session: ClientHttp2Session, port: number, extra: Record<string, string> = {}, allowRsv1 = false): Promise<{ peer: RawPeer; stream: ClientHttp2Stream; response: IncomingHttpHeaders }> {
   const { stream, response } = await h2Connect(session, connectHeaders(port, extra));
   const peer = new RawPeer(stream as unknown as Socket, 'client', new Uint8Array(0), allowRsv1);
+  stream.on('end', () => stream.end());
   return { peer, stream, response };
 }

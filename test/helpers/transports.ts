@@ -32,7 +32,7 @@ export function closeRawSessions(): void {
 
 /**
  * A raw client peer on the transport. Over h2 every peer of a port shares one session (as a
- * browser would) and ends its half when the server ends its own, as a TCP socket does.
+ * browser would).
  */
 export async function rawClientOver(transport: Transport, port: number, extraHeaders = '', allowRsv1 = false): Promise<{ peer: RawPeer; response: string }> {
   if (transport === 'tcp') return rawClient(port, extraHeaders, allowRsv1);
@@ -43,7 +43,6 @@ export async function rawClientOver(transport: Transport, port: number, extraHea
     return [line.slice(0, at).trim().toLowerCase(), line.slice(at + 1).trim()];
   }));
   const { peer, stream, response } = await rawH2Client(await session, port, extra, allowRsv1);
-  stream.on('end', () => stream.end());
   const head = [`HTTP/2 ${response[':status']}`, ...Object.entries(response).filter(([n]) => !n.startsWith(':')).map(([n, v]) => `${n}: ${String(v)}`)];
   return { peer, response: head.join('\r\n') };
 }

@@ -42,7 +42,7 @@ export async function rawClientOver(transport: Transport, port: number, extraHea
     const at = line.indexOf(':');
     return [line.slice(0, at).trim().toLowerCase(), line.slice(at + 1).trim()];
   }));
-  const { peer, stream, response } = await rawH2Client(await session, port, extra, allowRsv1);
+  const { peer, response } = await rawH2Client(await session, port, extra, allowRsv1);
   const head = [`HTTP/2 ${response[':status']}`, ...Object.entries(response).filter(([n]) => !n.startsWith(':')).map(([n, v]) => `${n}: ${String(v)}`)];
   return { peer, response: head.join('\r\n') };
 }

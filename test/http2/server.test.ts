@@ -254,7 +254,7 @@ describe('Upgrader.upgradeHttp2 on an existing node:http2 server with a request 
     const upgrader = new Upgrader();
     // The application's pages; its 'request' listener turns on node:http2's compatibility
     // layer, which answers CONNECT with 405 unless a 'connect' listener takes it (nodejs/node#36977).
-    h2 = createSecureServer({ ...testCert(), settings: { enableConnectProtocol: true } }, (req, res) => {
+    h2 = createSecureServer({ ...testCert(), settings: { enableConnectProtocol: true } }, (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('a page');
     });

@@ -5,17 +5,18 @@ import { acceptHeaders, checkConnectRequest, connectRequest, rejectHeaders } fro
 import type { ResolvedConnOptions } from './options';
 import type { Upgrader } from './server';
 import { Http2StreamSocket } from './transport/http2-stream';
+import { negotiateUpgrade, serverDeflate } from './upgrade-negotiation';
 
 /**
  * Upgrader.upgradeHttp2's body (RFC 8441 §5): the extended CONNECT checked by the same
- * negotiate() as an HTTP/1.1 upgrade, then :status 200 and a Conn on the stream.
+ * negotiateUpgrade() as an HTTP/1.1 upgrade, then :status 200 and a Conn on the stream.
  */
 export function upgradeStream(
   upgrader: Upgrader, options: ResolvedConnOptions, stream: ServerHttp2Stream, headers: IncomingHttpHeaders,
   onClosed?: (conn: Conn) => void,
 ): Conn | null {
   const request = connectRequest(headers);
-  const agreed = upgrader.negotiate(request, () => checkConnectRequest(request, upgrader.handshakePolicy));
+  const agreed = negotiateUpgrade(upgrader.options, request, () => checkConnectRequest(request, upgrader.handshakePolicy));
   if (agreed instanceof HandshakeError) {
     rejectStream(stream, agreed);
     upgrader.reportRejection(agreed, request);
@@ -32,7 +33,7 @@ export function upgradeStream(
   }
   return new Conn({
     socket: new Http2StreamSocket(stream), role: 'server', options, request, onClosed,
-    subprotocol: agreed.accepted.subprotocol, extensions: agreed.extensions, deflate: upgrader.deflateFor(agreed),
+    subprotocol: agreed.accepted.subprotocol, extensions: agreed.extensions, deflate: serverDeflate(upgrader.options, agreed),
   });
 }
 

@@ -5,26 +5,15 @@ import type { Duplex } from 'node:stream';
 import { Conn, type ConnSocket, type UpgradeRequest } from './conn/connection';
 import { callListener } from './conn/listener';
 import { HandshakeError } from './errors';
-import { acceptResponse, checkUpgradeRequest, rejectResponse, type AcceptedUpgrade, type HandshakePolicy } from './handshake/server';
+import { acceptResponse, checkUpgradeRequest, rejectResponse, type HandshakePolicy } from './handshake/server';
 import { HttpHeadParser } from './handshake/http-head';
 import { ServerRequest } from './handshake/request';
 import { resolveConnOptions, type ConnOptions, type ResolvedConnOptions } from './options';
-import { acceptOffer, type CompressionOptions } from './extensions/deflate-negotiation';
-import { formatExtension, parseExtensions } from './extensions/extension-header';
-import { PerMessageDeflate } from './extensions/permessage-deflate';
-import { headerValue } from './handshake/tokens';
+import type { CompressionOptions } from './extensions/deflate-negotiation';
 import { CloseCode } from './protocol/close-code';
 import { upgradeStream } from './server-http2-upgrade';
+import { negotiateUpgrade, serverDeflate } from './upgrade-negotiation';
 import { serveSecure, type SecureServeOptions } from './server-http2';
-
-/** @internal What negotiate() agreed on, before the response is sent. */
-export interface NegotiatedUpgrade {
-  accepted: AcceptedUpgrade;
-  extra: Record<string, string>;
-  deflate: ReturnType<typeof acceptOffer>;
-  /** The Sec-WebSocket-Extensions response value, or ''. */
-  extensions: string;
-}
 
 /** Everything an Upgrader decides: handshake policy plus the options of the connections it makes. */
 export interface UpgraderOptions extends HandshakePolicy, ConnOptions {
@@ -97,7 +86,7 @@ export class Upgrader {
    * serve()'s path: one that throws gets the client a 500, never a crash.
    */
   complete(request: UpgradeRequest, httpVersion: string, socket: ConnSocket & Duplex, head: Uint8Array, onClosed?: (conn: Conn) => void): Conn | null {
-    const agreed = this.negotiate(request, () => checkUpgradeRequest(request, httpVersion, this.policy));
+    const agreed = negotiateUpgrade(this.options, request, () => checkUpgradeRequest(request, httpVersion, this.policy));
     if (agreed instanceof HandshakeError) {
       this.reject(socket, agreed, request);
       return null;
@@ -105,7 +94,7 @@ export class Upgrader {
     socket.write(acceptResponse(agreed.accepted, agreed.extensions, agreed.extra));
     return new Conn({
       socket, role: 'server', options: this.connOptions, head, request, onClosed,
-      subprotocol: agreed.accepted.subprotocol, extensions: agreed.extensions, deflate: this.deflateFor(agreed),
+      subprotocol: agreed.accepted.subprotocol, extensions: agreed.extensions, deflate: serverDeflate(this.options, agreed),
     });
   }
 
@@ -125,45 +114,9 @@ export class Upgrader {
     return upgradeStream(this, this.connOptions, stream, headers, onClosed);
   }
 
-  /**
-   * @internal Both transports' policy, in one place: `check` (the transport's own rules,
-   * then checkUpgradePolicy), the extra headers, permessage-deflate. The application's
-   * callbacks (checkOrigin, subprotocols, headers) run here, inside a socket event on
-   * serve()'s path: one that throws is a 500, never a crash.
-   */
-  negotiate(request: UpgradeRequest, check: () => AcceptedUpgrade | HandshakeError): NegotiatedUpgrade | HandshakeError {
-    try {
-      const accepted = check();
-      if (accepted instanceof HandshakeError) return accepted;
-      const extra = typeof this.options.headers === 'function' ? this.options.headers(request) : this.options.headers ?? {};
-      const deflate = this.negotiateCompression(request);
-      return { accepted, extra, deflate, extensions: deflate ? formatExtension(deflate.response) : '' };
-    } catch (err) {
-      const detail = err instanceof Error ? err.message : String(err);
-      return new HandshakeError(`the upgrade policy failed: ${detail}`, 500, {}, undefined, { cause: err });
-    }
-  }
-
   /** @internal The policy the handshake runs with (see guardedPolicy). */
   get handshakePolicy(): HandshakePolicy {
     return this.policy;
-  }
-
-  /** @internal The compressor of an accepted upgrade, if it agreed to permessage-deflate. */
-  deflateFor(agreed: NegotiatedUpgrade): PerMessageDeflate | undefined {
-    return agreed.deflate && new PerMessageDeflate(agreed.deflate.params, 'server', this.compressionOptions());
-  }
-
-  private compressionOptions(): CompressionOptions {
-    return typeof this.options.compression === 'object' ? this.options.compression : {};
-  }
-
-  /** The first acceptable permessage-deflate offer; a malformed header declines them all. */
-  private negotiateCompression(request: UpgradeRequest) {
-    if (this.options.compression === false) return undefined;
-    const header = headerValue(request.headers['sec-websocket-extensions']);
-    const offers = header === undefined ? undefined : parseExtensions(header);
-    return offers === undefined ? undefined : acceptOffer(offers, this.compressionOptions());
   }
 
   /** @internal Sends the error response, closes the socket, and reports the error. */

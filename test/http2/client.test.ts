@@ -135,6 +135,31 @@ describe('dial(url, { http2: true }) against an independent node:http2 server', 
     conn.terminate();
   });
 
+  it('a stream reset before its response is a HandshakeError; the session serves the next dial', async () => {
+    let reset = true;
+    const peer = await independentServer(() => (reset ? null : { ':status': 200 }));
+    peer.server.prependListener('stream', (stream: ServerHttp2Stream) => { if (reset) stream.close(8); });
+    await expect(dial(peer.url, { tls: tls(), http2: true })).rejects.toThrow(/closed before a response/);
+    reset = false;
+    const conn = await dial(peer.url, { tls: tls(), http2: true });
+    expect(peer.sessions).toBe(1);
+    conn.terminate();
+  });
+
+  it('a session that dies closes its WebSockets (1006) and the next dial opens a new one', async () => {
+    const peer = await independentServer();
+    const sessions: import('node:http2').ServerHttp2Session[] = [];
+    peer.server.on('session', (s) => sessions.push(s));
+    const conns = await Promise.all([0, 1].map(() => dial(peer.url, { tls: tls(), http2: true })));
+    sessions[0].destroy();
+    for (const conn of conns) expect(await conn.closed).toMatchObject({ code: 1006, wasClean: false });
+    const next = await dial(peer.url, { tls: tls(), http2: true });
+    await next.send('alive');
+    expect((await next.read()).text()).toBe('alive');
+    expect(peer.sessions).toBe(2);
+    next.terminate();
+  });
+
   it('times out a CONNECT that is never answered (TimeoutError), cancelling the stream', async () => {
     const peer = await independentServer(() => null);
     await expect(dial(peer.url, { tls: tls(), http2: true, handshakeTimeoutMs: 300 })).rejects.toBeInstanceOf(TimeoutError);

@@ -153,6 +153,43 @@ describe('rejections: the HTTP/1.1 statuses, on the stream only', () => {
   });
 });
 
+describe('callbacks that throw, on the HTTP/2 path', () => {
+  it.each([
+    ['a headers callback', { headers: () => { throw new Error('boom'); } }],
+    ['a subprotocols callback', { subprotocols: () => { throw new Error('boom'); } }],
+    ['a header HTTP/2 cannot carry', { headers: { 'bad name': 'x' } }],
+  ])('%s: 500 on that stream, onHandshakeError told (and its own throw ignored), the session goes on', async (_name, policy) => {
+    const errors: HandshakeError[] = [];
+    const { port } = await echoServer({ ...policy, onHandshakeError: (e) => { errors.push(e); throw new Error('listener bug'); } });
+    const s = await session(port);
+    const { response } = await h2Connect(s, connectHeaders(port, { 'sec-websocket-protocol': 'p' }));
+    expect(response[':status']).toBe(500);
+    expect(errors.map((e) => e.status)).toEqual([500]);
+    expect(s.closed || s.destroyed).toBe(false);
+  });
+
+  it('a handler that throws closes its WebSocket with 1011 and onHandlerError hears it', async () => {
+    const failures: unknown[] = [];
+    const server = await serve({ port: 0, tls: testCert(), http2: true, onHandlerError: (e) => failures.push(e) }, () => { throw new Error('handler bug'); });
+    cleanup.push(() => server.close({ timeoutMs: 200 }));
+    const port = server.address().port;
+    const { peer } = await rawH2Client(await session(port), port);
+    await peer.waitFrames(1);
+    expect(peer.closeFrame()).toEqual([1011, 'handler failed']);
+    expect(failures).toHaveLength(1);
+  });
+});
+
+describe('server.close()', () => {
+  it('closes every HTTP/2 WebSocket with 1001 and stops', async () => {
+    const { server, port } = await echoServer();
+    const conns = await Promise.all([0, 1, 2].map(() => dial(`wss://localhost:${port}/`, { tls: { ca: testCert().cert }, http2: true })));
+    cleanup.splice(0); // closed here
+    await server.close({ timeoutMs: 1000 });
+    for (const conn of conns) expect(await conn.closed).toMatchObject({ code: 1001, wasClean: true });
+  });
+});
+
 describe('one port, both protocols', () => {
   it('takes HTTP/1.1 upgrades (ALPN http/1.1) and HTTP/2 streams on the same port', async () => {
     const { port } = await echoServer();

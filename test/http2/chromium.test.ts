@@ -44,7 +44,7 @@ function echo(conn: Conn, over: 'h2' | 'h1'): void {
 
 beforeAll(async () => {
   const upgrader = new Upgrader({ checkOrigin: () => true });
-  server = createSecureServer({ ...testCert(), allowHTTP1: true, settings: { enableConnectProtocol: true } }, (req, res) => {
+  server = createSecureServer({ ...testCert(), allowHTTP1: true, settings: { enableConnectProtocol: true } }, (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(PAGE);
   });

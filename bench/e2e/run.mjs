@@ -7,13 +7,14 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { writeChart } from '../chart.mjs';
+import { http2Shapes } from './http2.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bun = `${root}node_modules/.bin/bun`;
 const deno = `${root}node_modules/.bin/deno`;
 const quick = process.argv.includes('--quick');
-// --only=pipelined,reqres,client,steady,memory runs those parts and prints them, writing no files.
+// --only=pipelined,reqres,client,steady,memory,http2 runs those parts and prints them, writing no files.
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const wanted = (part) => !only || only.includes(part);
 // --servers=<substring> keeps the servers whose name contains it (plus the ws + bufferutil baseline).
@@ -60,8 +61,8 @@ async function startServer(server) {
   return { child, port };
 }
 
-function runLoad(args, onMeasure, onResult = () => {}) {
-  const child = spawn('taskset', ['-c', '1', process.execPath, `${here}load.mjs`, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+function runLoad(args, onMeasure, onResult = () => {}, script = 'load.mjs') {
+  const child = spawn('taskset', ['-c', '1', process.execPath, `${here}${script}`, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve) => lines(child, (l) => {
     if (l === 'MEASURE') onMeasure(child.pid);
     else if (l.startsWith('{')) { onResult(child.pid); resolve(JSON.parse(l)); }
@@ -187,6 +188,8 @@ for (const server of SERVERS.filter((s) => wanted('memory') && ['wasmws auto', '
   memory.push({ server: server.name, idleBytesPerConnection: idle.total, marginalBytesPerConnection: idle.marginal, handshakesPerSecond: handshakes.perSecond, serverCpuUsPerHandshake: handshakes.cpuUsPerHandshake });
 }
 
+const http2 = wanted('http2') ? await http2Shapes({ here, rounds: ROUNDS, seconds: SECONDS, startServer, runLoad, cpuMs }) : [];
+
 const baseline = (shape, size) => results.find((r) => r.shape === shape && r.size === size && r.server === 'ws + bufferutil');
 for (const shape of ['pipelined', 'reqres'].filter(wanted)) {
   console.log(`\n${shape === 'pipelined' ? 'pipelined (16 frames per TCP write)' : 'request/response (ws client, 16 in flight)'}: server CPU µs per message, median of ${ROUNDS} (ratio to ws + bufferutil's median), messages/s, p50/p99 ms`);
@@ -215,9 +218,14 @@ if (memory.length > 0) console.table(memory.map((m) => ({
   'server CPU µs/handshake': m.serverCpuUsPerHandshake.toFixed(1),
 })));
 
+if (http2.length > 0) {
+  console.log('\nHTTP/2 (RFC 8441): one wasmws serve({ tls, http2: true }), the wasmws client over h2 streams or HTTP/1.1 connections; request/response, 16 sockets, 16 in flight');
+  console.table(http2);
+}
+
 if (only) process.exit(0); // a partial run prints, and leaves the recorded results alone
 mkdirSync(`${root}bench/results`, { recursive: true });
-writeFileSync(`${root}bench/results/e2e.json`, JSON.stringify({ machine, date: new Date().toISOString(), results, clients, steady, memory }, null, 2));
+writeFileSync(`${root}bench/results/e2e.json`, JSON.stringify({ machine, date: new Date().toISOString(), results, clients, steady, memory, http2 }, null, 2));
 // The chart shows speed relative to ws + bufferutil (higher is better), pipelined shape.
 const chartRows = results.filter((r) => r.shape === 'pipelined').map((r) => ({ group: 'pipelined', size: r.size, impl: r.server, nsPerOp: r.serverCpuUsPerMessage * 1000 }));
 writeChart(new URL('../results/e2e.svg', import.meta.url), chartRows, 'pipelined', 'ws + bufferutil', `pipelined echo: server messages per CPU-second, relative to ws + bufferutil (${machine})`);

@@ -3,6 +3,7 @@
 //   node server.mjs ws                         ws (with bufferutil unless WS_NO_BUFFER_UTIL=1)
 //   bun  server.mjs bun                        Bun.serve (uWebSockets), the native ceiling
 //   node server.mjs net                        a bare node:net socket per connection (the memory floor)
+//   node server.mjs wasmws-tls <codec> <key.pem> <cert.pem>   serve({ tls, http2: true }): h2 and HTTP/1.1 on one port
 // Prints "PORT <n>". On stdin, "mem" prints "RSS <bytes>" after a full GC.
 import { createRequire } from 'node:module';
 
@@ -13,6 +14,15 @@ let port = 0;
 if (kind === 'wasmws') {
   const { serve } = await import('../../dist/index.js');
   const server = await serve({ port: 0, codec, compression: false, pingIntervalMs: 0, maxMessageBytes: 64 << 20 }, async (conn) => {
+    try { for await (const m of conn) conn.send(m.data, { binary: m.type === 'binary' }).catch(() => {}); } catch { /* closed */ }
+  });
+  port = server.address().port;
+} else if (kind === 'wasmws-tls') {
+  const { serve } = await import('../../dist/index.js');
+  const { readFileSync } = await import('node:fs');
+  const [keyFile, certFile] = process.argv.slice(4);
+  const tls = { key: readFileSync(keyFile), cert: readFileSync(certFile) };
+  const server = await serve({ port: 0, codec, tls, http2: true, compression: false, pingIntervalMs: 0, maxMessageBytes: 64 << 20 }, async (conn) => {
     try { for await (const m of conn) conn.send(m.data, { binary: m.type === 'binary' }).catch(() => {}); } catch { /* closed */ }
   });
   port = server.address().port;

@@ -53,6 +53,7 @@ export function serveSecure(options: ServeOptions, upgrader: Upgrader, hooks: Se
   (server as { headersTimeout?: number }).headersTimeout = options.handshakeTimeoutMs ?? 10_000;
 
   server.on('secureConnection', (socket: Socket) => {
+    socket.setNoDelay(true); // as serve() over TCP: a WebSocket frame goes out when written
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });

@@ -80,6 +80,7 @@ function createSession(host: string, port: number, tls: ConnectionOptions | unde
         resolve({ alpn: socket.alpnProtocol || 'none' });
         return;
       }
+      socket.setNoDelay(true); // as dial() over HTTP/1.1: a frame goes out when written
       const authority = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
       const session = h2Connect(authority, { createConnection: () => socket });
       const onEarlyError = (err: Error) => { session.destroy(); fail(err); };

@@ -76,6 +76,7 @@ describe('dial(url, { http2: true }) against an independent node:http2 server', 
     expect(h.connection).toBeUndefined();
     expect(String(h['sec-websocket-extensions'])).toMatch(/^permessage-deflate/);
     expect(conn.subprotocol).toBe('b');
+    expect(conn.remoteAddress).toBe('127.0.0.1'); // the session's socket
     await conn.send('text over h2');
     await conn.send(new Uint8Array(100_000).fill(3));
     expect((await conn.read()).text()).toBe('text over h2');

@@ -251,6 +251,7 @@ describe('many WebSockets on one session', () => {
     stream.resume();
     const closed = new Promise((resolve) => stream.once('close', resolve));
     await expect.poll(() => serverConn).toBeDefined();
+    expect(serverConn.remoteAddress).toBe('127.0.0.1'); // the session's socket
     serverConn.terminate();
     await closed;
     expect(stream.rstCode).toBe(8); // NGHTTP2_CANCEL, RFC 8441 §6

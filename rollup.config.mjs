@@ -17,7 +17,34 @@ const raw = () => ({
 // Every build starts from an empty dist/, so no stale chunk from an earlier build ships.
 rmSync('dist', { recursive: true, force: true });
 
-const entries = { index: 'src/index.ts', codec: 'src/codec/index.ts', hub: 'src/hub/index.ts' };
+const entries = { index: 'src/index.ts', codec: 'src/codec/index.ts', hub: 'src/hub/index.ts', ws: 'src/ws/index.ts' };
+
+// `require('wasmws/ws')` must be ws 8's shape: the WebSocket class is module.exports and the
+// rest hangs off it. Rollup's CJS output of src/ws/index.ts has named exports, so it becomes
+// ws-exports.cjs, and ws.cjs is this wrapper over it (sharing the chunks of index.cjs).
+const wsCjsWrapper = () => ({
+  name: 'ws-cjs-wrapper',
+  generateBundle() {
+    // The `ws` switch (wasmws/ws/register): plain files, next to ws.js and ws.cjs.
+    for (const [source, fileName] of [['register.mjs', 'ws-register.js'], ['register.cjs', 'ws-register.cjs'], ['resolve.mjs', 'ws-resolve.js'], ['register.d.ts', 'ws-register.d.ts'], ['register.d.ts', 'ws-register.d.cts']]) {
+      this.emitFile({ type: 'asset', fileName, source: readFileSync(`src/ws/register/${source}`, 'utf8') });
+    }
+    this.emitFile({
+      type: 'asset',
+      fileName: 'ws.cjs',
+      source: [
+        "'use strict';",
+        '// ws 8\'s CommonJS shape: module.exports is the WebSocket class, the rest hangs off it.',
+        "const ws = require('./ws-exports.cjs');",
+        'const WebSocket = ws.WebSocket;',
+        'for (const name of [\'WebSocket\', \'WebSocketServer\', \'createWebSocketStream\', \'Sender\', \'Receiver\']) WebSocket[name] = ws[name];',
+        'WebSocket.Server = ws.WebSocketServer;',
+        'module.exports = WebSocket;',
+        '',
+      ].join('\n'),
+    });
+  },
+});
 // node: built-ins, and `redis` (an optional peer dependency, loaded only by RedisBroker).
 const external = [/^node:/, 'redis'];
 
@@ -30,7 +57,10 @@ export default [
     plugins: [ts()],
     output: [
       { dir: 'dist', format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'shared-[hash].js' },
-      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'shared-[hash].cjs' },
+      {
+        dir: 'dist', format: 'cjs', exports: 'named', chunkFileNames: 'shared-[hash].cjs', plugins: [wsCjsWrapper()],
+        entryFileNames: (chunk) => (chunk.name === 'ws' ? 'ws-exports.cjs' : '[name].cjs'),
+      },
     ],
   },
   {

@@ -1,12 +1,14 @@
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import { dialHttp2 } from './client-http2';
 import { Conn, type ConnSocket } from './conn/connection';
 import { HandshakeError, TimeoutError, WebSocketError } from './errors';
 import { newClientKey } from './handshake/accept-key';
-import { buildRequest, checkResponse, flatten, type ClientRequest } from './handshake/client';
-import { HttpHeadParser, type HttpHead } from './handshake/http-head';
-import { connectRequest, proxyFor } from './handshake/proxy';
+import { buildRequest, checkResponse, checkUserHeaders, flatten, type ClientRequest } from './handshake/client';
+import { exchangeHead, readBody } from './handshake/exchange';
+import { proxyFor } from './handshake/proxy';
+import { isSecure, nextHop, redirectLimit, REDIRECT_STATUSES, type Hop } from './handshake/redirect';
+import { openTcp, openTls, openTunnel, type SocketList } from './handshake/transport';
 import type { ConnOptions } from './options';
 import { acceptResponse, clientOffer, PERMESSAGE_DEFLATE, type CompressionOptions } from './extensions/deflate-negotiation';
 import { formatExtension, parseExtensions } from './extensions/extension-header';
@@ -14,20 +16,42 @@ import { PerMessageDeflate } from './extensions/permessage-deflate';
 
 /** Options of dial() (gorilla's Dialer). */
 export interface DialOptions extends ConnOptions {
-  /** Extra request headers (e.g. Authorization, Cookie, Origin). */
+  /**
+   * Extra request headers (e.g. Authorization, Cookie, Origin). Names must be tokens and
+   * values free of control characters; a Host here replaces the one derived from the URL;
+   * the handshake's own fields (Upgrade, Sec-WebSocket-*) are refused.
+   */
   headers?: Record<string, string>;
   /** Subprotocols to offer, in preference order. */
   subprotocols?: readonly string[];
-  /** Time allowed for connect + TLS + proxy + handshake. Default 30 s. */
+  /** Time allowed for the whole dial: connect + TLS + proxy + handshake, across every redirect. Default 30 s. */
   handshakeTimeoutMs?: number;
   /** Aborts the dial (not the connection once open). */
   signal?: AbortSignal;
-  /** Passed to node:tls for wss:// (ca, cert, key, rejectUnauthorized, servername, ...). */
+  /**
+   * Passed to node:tls for wss:// (ca, cert, key, rejectUnauthorized, servername, ...). A
+   * redirect to another origin keeps the trust settings and drops servername and the client
+   * certificate (cert, key, pfx, passphrase) and session.
+   */
   tls?: ConnectionOptions;
-  /** An HTTP proxy URL (http://user:pass@host:port), 'env' for HTTPS_PROXY/HTTP_PROXY/NO_PROXY, or false. */
+  /**
+   * A proxy URL (http://user:pass@host:port, or https:// to speak TLS to the proxy itself),
+   * 'env' for HTTPS_PROXY/HTTP_PROXY/NO_PROXY, or false. Re-evaluated for every redirect hop.
+   * Other schemes are refused (WS_ERR_INVALID_ARGUMENT).
+   */
   proxy?: string | false;
-  /** Follow 3xx redirects (true = up to 10, or a number). Default false. */
+  /** Passed to node:tls for the connection to an https: proxy (ca, ...). */
+  proxyTls?: ConnectionOptions;
+  /**
+   * Follow 301/302/303/307/308 redirects (true = up to 10, or a number, at most 10). Default
+   * false. A redirect out of TLS (wss:// to ws://), to another scheme, or to a URL with
+   * credentials is refused with a HandshakeError carrying the 3xx status. When a redirect
+   * leaves the origin, Authorization, Cookie, Proxy-Authorization, Host and the
+   * `sensitiveHeaders` are dropped for the rest of the dial.
+   */
   followRedirects?: boolean | number;
+  /** More header names to drop, with the credentials, when a redirect leaves the origin. */
+  sensitiveHeaders?: readonly string[];
   /** Largest response head accepted. Default 16 KiB. */
   maxHeadBytes?: number;
   /** Offer permessage-deflate (RFC 7692). Default true; false offers nothing. */
@@ -41,10 +65,6 @@ export interface DialOptions extends ConnOptions {
   http2?: boolean | 'auto';
 }
 
-/** Response body bytes kept on a HandshakeError. */
-const MAX_ERROR_BODY_BYTES = 4096;
-const MAX_REDIRECTS = 10;
-
 /**
  * Opens a WebSocket connection: ws:// or wss://, through a proxy if asked, validating the
  * server's 101 to the letter of RFC 6455 §4.1. Rejects with a HandshakeError (with status,
@@ -52,78 +72,46 @@ const MAX_REDIRECTS = 10;
  * handshakeTimeoutMs, or the signal's reason when aborted.
  */
 export async function dial(url: string | URL, options: DialOptions = {}): Promise<Conn> {
-  let target = new URL(url);
+  const limit = redirectLimit(options.followRedirects);
+  const headers = Object.assign(Object.create(null) as Record<string, string>, options.headers);
+  checkUserHeaders(headers);
+  let hop: Hop = { url: parseUrl(url), headers, tls: options.tls };
+  normalizeTarget(hop.url);
   if (options.http2) {
-    const conn = await dialHttp2(target, options);
+    const conn = await dialHttp2(hop.url, options);
     if (conn) return conn;
   }
-  const redirects = options.followRedirects === true ? MAX_REDIRECTS : Math.min(Number(options.followRedirects || 0), MAX_REDIRECTS);
-  for (let hop = 0; ; hop++) {
-    const result = await dialOnce(target, options);
-    if (result instanceof Conn) return result;
-    if (hop >= redirects) throw result.error;
-    target = new URL(result.location, target);
-  }
-}
-
-function normalizeTarget(target: URL): { secure: boolean; host: string; port: number; path: string; hostHeader: string } {
-  const scheme = target.protocol;
-  if (!['ws:', 'wss:', 'http:', 'https:'].includes(scheme)) throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `unsupported URL scheme ${scheme}`);
-  if (target.hash) throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', 'a WebSocket URL has no fragment');
-  const secure = scheme === 'wss:' || scheme === 'https:';
-  const port = Number(target.port || (secure ? 443 : 80));
-  const host = target.hostname.replace(/^\[|\]$/g, '');
-  return { secure, host, port, path: `${target.pathname || '/'}${target.search}`, hostHeader: target.host };
-}
-
-async function dialOnce(target: URL, options: DialOptions): Promise<Conn | { location: string; error: HandshakeError }> {
-  const { secure, host, port, path, hostHeader } = normalizeTarget(target);
+  const sockets: SocketList = [];
   const timeoutMs = options.handshakeTimeoutMs ?? 30_000;
-  const sockets: Socket[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   let onAbort: (() => void) | undefined;
-  const interrupted = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`handshake with ${target.host} not done within ${timeoutMs} ms`)), timeoutMs);
+  let interrupted = false;
+  const interruption = new Promise<never>((_, reject) => {
+    const stop = (reason: unknown) => { interrupted = true; reject(reason); };
+    timer = setTimeout(() => stop(new TimeoutError(`handshake with ${hop.url.host} not done within ${timeoutMs} ms`)), timeoutMs);
     if (options.signal) {
-      onAbort = () => reject(options.signal!.reason ?? new WebSocketError('WS_ERR_INVALID_ARGUMENT', 'dial aborted'));
+      onAbort = () => stop(options.signal!.reason ?? new WebSocketError('WS_ERR_INVALID_ARGUMENT', 'dial aborted'));
       if (options.signal.aborted) onAbort();
       else options.signal.addEventListener('abort', onAbort, { once: true });
     }
   });
+  const follow = async (): Promise<Conn> => {
+    for (let redirects = 0; !interrupted; redirects++) {
+      const result = await dialOnce(hop, options, sockets, () => interrupted);
+      if (result instanceof Conn) return result;
+      const { error, location } = result;
+      if (redirects >= limit) {
+        throw limit === 0 ? error : new HandshakeError(`stopped after ${limit} redirects (${error.message})`, error.status, error.headers, error.body);
+      }
+      const next = nextHop(hop, location, error.status, error.headers, options.sensitiveHeaders);
+      if (next instanceof HandshakeError) throw next;
+      for (const s of sockets.splice(0)) s.destroy(); // the previous hop's (a TLS socket may sit on a tunnel)
+      hop = next;
+    }
+    throw new TimeoutError('dial interrupted'); // unseen: the race has already settled
+  };
   try {
-    return await Promise.race([interrupted, (async () => {
-      const proxy = proxyFor(target, options.proxy);
-      let socket: Socket = await openTcp(proxy ? proxy.hostname : host, proxy ? Number(proxy.port || 80) : port, sockets);
-      if (proxy) {
-        const answer = await exchangeHead(socket, connectRequest(proxy, host, port), options.maxHeadBytes);
-        if (answer.startLine[1] !== '200') {
-          throw new HandshakeError(`proxy refused CONNECT: ${answer.startLine[1]} ${answer.startLine[2]}`.trim(), Number(answer.startLine[1]), flatten(answer.headers));
-        }
-      }
-      if (secure) socket = await openTls(socket, host, options.tls, sockets);
-      const compression = options.compression === false ? undefined : typeof options.compression === 'object' ? options.compression : {};
-      const headers = { ...options.headers };
-      if (compression) headers['Sec-WebSocket-Extensions'] = formatExtension(clientOffer(compression));
-      const request: ClientRequest = {
-        path, host: hostHeader, key: newClientKey(), subprotocols: options.subprotocols ?? [], headers,
-      };
-      const head = await exchangeHead(socket, buildRequest(request), options.maxHeadBytes);
-      const status = Number(head.startLine[1]);
-      if (status !== 101) {
-        const error = new HandshakeError(`expected status 101, got ${status} ${head.startLine[2]}`.trim(), status, flatten(head.headers), await readBody(socket, head));
-        socket.destroy();
-        const location = flatten(head.headers).location;
-        if (status >= 300 && status < 400 && location) return { location, error };
-        throw error;
-      }
-      const accepted = checkResponse(head, request, compression ? [PERMESSAGE_DEFLATE] : []);
-      if (accepted instanceof HandshakeError) throw accepted;
-      const deflate = compression && agreedDeflate(accepted.extensions, compression, Number(head.startLine[1]));
-      return new Conn({
-        socket: socket as unknown as ConnSocket, role: 'client', options, head: head.rest,
-        subprotocol: accepted.subprotocol, extensions: accepted.extensions, deflate: deflate || undefined,
-      });
-    })()]);
+    return await Promise.race([interruption, follow()]);
   } catch (err) {
     for (const s of sockets) s.destroy();
     throw err;
@@ -131,6 +119,72 @@ async function dialOnce(target: URL, options: DialOptions): Promise<Conn | { loc
     clearTimeout(timer);
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+function parseUrl(url: string | URL): URL {
+  try {
+    return new URL(url);
+  } catch (err) {
+    throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `invalid URL ${JSON.stringify(String(url).slice(0, 200))}`, { cause: err });
+  }
+}
+
+function normalizeTarget(target: URL): { secure: boolean; host: string; port: number; path: string; hostHeader: string } {
+  const scheme = target.protocol;
+  if (!['ws:', 'wss:', 'http:', 'https:'].includes(scheme)) throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `unsupported URL scheme ${scheme}`);
+  if (target.hash) throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', 'a WebSocket URL has no fragment');
+  const secure = isSecure(target);
+  const port = Number(target.port || (secure ? 443 : 80));
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  return { secure, host, port, path: `${target.pathname || '/'}${target.search}`, hostHeader: target.host };
+}
+
+/** A user's Host header (any case) replaces the one derived from the URL; the rest go as given. */
+function splitHostHeader(headers: Record<string, string>): { host: string | undefined; rest: Record<string, string> } {
+  const rest = Object.create(null) as Record<string, string>;
+  let host: string | undefined;
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() === 'host') host = value;
+    else rest[name] = value;
+  }
+  return { host, rest };
+}
+
+/** One attempt: a Conn, or a redirect to follow (with the error to throw if it is not). */
+async function dialOnce(hop: Hop, options: DialOptions, sockets: SocketList, interrupted: () => boolean): Promise<Conn | { location: string; error: HandshakeError }> {
+  const { secure, host, port, path, hostHeader } = normalizeTarget(hop.url);
+  const proxy = proxyFor(hop.url, options.proxy);
+  let socket: Socket = proxy
+    ? await openTunnel(proxy, host, port, options.proxyTls, options.maxHeadBytes, sockets)
+    : await openTcp(host, port, sockets);
+  if (secure) socket = await openTls(socket, host, hop.tls, sockets);
+  const compression = options.compression === false ? undefined : typeof options.compression === 'object' ? options.compression : {};
+  const user = splitHostHeader(hop.headers);
+  const headers = user.rest;
+  if (compression) headers['Sec-WebSocket-Extensions'] = formatExtension(clientOffer(compression));
+  const request: ClientRequest = {
+    path, host: user.host ?? hostHeader, key: newClientKey(), subprotocols: options.subprotocols ?? [], headers,
+  };
+  const head = await exchangeHead(socket, buildRequest(request), options.maxHeadBytes);
+  const status = Number(head.startLine[1]);
+  if (status !== 101) {
+    const error = new HandshakeError(`expected status 101, got ${status} ${head.startLine[2]}`.trim(), status, flatten(head.headers), await readBody(socket, head));
+    socket.destroy();
+    if (!REDIRECT_STATUSES.includes(status) || head.headers.location === undefined) throw error;
+    if (Array.isArray(head.headers.location)) throw new HandshakeError(`a ${status} with more than one Location`, status, error.headers, error.body);
+    return { location: head.headers.location, error };
+  }
+  const accepted = checkResponse(head, request, compression ? [PERMESSAGE_DEFLATE] : []);
+  if (accepted instanceof HandshakeError) throw accepted;
+  const deflate = compression && agreedDeflate(accepted.extensions, compression, status);
+  if (interrupted()) { // the caller already has its answer
+    socket.destroy();
+    throw new TimeoutError('dial interrupted');
+  }
+  return new Conn({
+    socket: socket as unknown as ConnSocket, role: 'client', options, head: head.rest,
+    subprotocol: accepted.subprotocol, extensions: accepted.extensions, deflate: deflate || undefined,
+  });
 }
 
 /** The permessage-deflate the server agreed to, if any; a response we did not allow fails the dial (1010 semantics). */
@@ -142,81 +196,4 @@ function agreedDeflate(extensions: string, compression: CompressionOptions, stat
   const params = acceptResponse(deflates[0], compression);
   if (typeof params === 'string') throw new HandshakeError(`permessage-deflate: ${params}`, status);
   return new PerMessageDeflate(params, 'client', compression);
-}
-
-function openTcp(host: string, port: number, sockets: Socket[]): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port });
-    sockets.push(socket);
-    socket.once('connect', () => { socket.off('error', reject); resolve(socket); });
-    socket.once('error', reject);
-  });
-}
-
-function openTls(socket: Socket, servername: string, tls: ConnectionOptions | undefined, sockets: Socket[]): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const secure = tlsConnect({ servername, ALPNProtocols: ['http/1.1'], ...tls, socket });
-    sockets.push(secure);
-    secure.once('secureConnect', () => { secure.off('error', reject); resolve(secure); });
-    secure.once('error', reject);
-  });
-}
-
-/** Writes a request head and reads the response head; the socket is left paused after it. */
-function exchangeHead(socket: Socket, request: string, maxHeadBytes = 16 * 1024): Promise<HttpHead> {
-  return new Promise((resolve, reject) => {
-    const parser = new HttpHeadParser(maxHeadBytes, 'response');
-    const cleanup = () => {
-      socket.off('data', onData);
-      socket.off('error', onError);
-      socket.off('close', onClose);
-    };
-    const onData = (chunk: Uint8Array) => {
-      try {
-        const head = parser.push(chunk);
-        if (head === undefined) return;
-        socket.pause();
-        cleanup();
-        resolve(head);
-      } catch (err) {
-        cleanup();
-        reject(err);
-      }
-    };
-    const onError = (err: Error) => { cleanup(); reject(err); };
-    const onClose = () => { cleanup(); reject(new HandshakeError('connection closed before the handshake response')); };
-    socket.on('data', onData);
-    socket.once('error', onError);
-    socket.once('close', onClose);
-    socket.resume(); // a previous exchange (the proxy's CONNECT) left it paused
-    socket.write(request);
-  });
-}
-
-/** Up to 4 KiB of an error response's body, waiting at most 500 ms for it. */
-function readBody(socket: Socket, head: HttpHead): Promise<Uint8Array> {
-  const declared = Number(flatten(head.headers)['content-length'] ?? MAX_ERROR_BODY_BYTES);
-  const wanted = Math.min(Number.isFinite(declared) ? declared : MAX_ERROR_BODY_BYTES, MAX_ERROR_BODY_BYTES);
-  const parts: Uint8Array[] = [head.rest.subarray(0, wanted)];
-  let have = parts[0].length;
-  if (have >= wanted) return Promise.resolve(parts[0].slice());
-  return new Promise((resolve) => {
-    const finish = () => {
-      clearTimeout(timer);
-      socket.off('data', onData);
-      const body = new Uint8Array(Math.min(have, wanted));
-      let at = 0;
-      for (const p of parts) { body.set(p.subarray(0, body.length - at), at); at += Math.min(p.length, body.length - at); }
-      resolve(body);
-    };
-    const onData = (chunk: Uint8Array) => {
-      parts.push(chunk);
-      have += chunk.length;
-      if (have >= wanted) finish();
-    };
-    const timer = setTimeout(finish, 500);
-    socket.on('data', onData);
-    socket.once('end', finish);
-    socket.resume();
-  });
 }

@@ -26,13 +26,15 @@ export type ErrorCode =
   | 'WS_ERR_BAD_CLOSE_CODE'
   | 'WS_ERR_INVALID_CLOSE_REASON'
   | 'WS_ERR_INFLATE_FAILED'
+  | 'WS_ERR_DEFLATE_FAILED'
   | 'WS_ERR_HANDSHAKE'
   | 'WS_ERR_TIMEOUT'
   | 'WS_ERR_CLOSED'
   | 'WS_ERR_ALREADY_CLOSED'
   | 'WS_ERR_INVALID_ARGUMENT'
   | 'WS_ERR_BUFFER_FULL'
-  | 'WS_ERR_TOO_MANY_PINGS';
+  | 'WS_ERR_TOO_MANY_PINGS'
+  | 'WS_ERR_BROKER_UNREACHABLE';
 
 /** Close codes a protocol error may send. */
 export type ProtocolCloseCode = 1002 | 1007 | 1008 | 1009 | 1010 | 1011;

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { Conn, type ConnSocket, type UpgradeRequest } from './conn/connection';
 import { callListener } from './conn/listener';
 import { HandshakeError } from './errors';
-import { acceptResponse, checkUpgradeRequest, rejectResponse, type HandshakePolicy } from './handshake/server';
+import { acceptResponse, checkUpgradeRequest, rejectResponse, repeatedSingleField, type HandshakePolicy } from './handshake/server';
 import { HttpHeadParser } from './handshake/http-head';
 import { ServerRequest } from './handshake/request';
 import { resolveConnOptions, type ConnOptions, type ResolvedConnOptions } from './options';
@@ -77,6 +77,11 @@ export class Upgrader {
    */
   upgrade(req: IncomingMessage, socket: Duplex, head: Uint8Array = new Uint8Array(0)): Conn | null {
     const request: UpgradeRequest = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers };
+    const repeated = repeatedSingleField(req.rawHeaders ?? []); // node:http keeps only the first Host
+    if (repeated) {
+      this.reject(socket, repeated, request);
+      return null;
+    }
     return this.complete(request, req.httpVersion, socket as unknown as ConnSocket & Duplex, head);
   }
 

@@ -1,6 +1,7 @@
 // An echo server for the end-to-end bench, one of:
 //   node server.mjs wasmws <auto|wasm|js>     wasmws serve()
 //   node server.mjs ws                         ws (with bufferutil unless WS_NO_BUFFER_UTIL=1)
+//   node server.mjs wasmws-ws                  wasmws/ws, the ws-compatible façade, with ws's echo code
 //   bun  server.mjs bun                        Bun.serve (uWebSockets), the native ceiling
 //   node server.mjs net                        a bare node:net socket per connection (the memory floor)
 //   node server.mjs wasmws-tls <codec> <key.pem> <cert.pem>   serve({ tls, http2: true }): h2 and HTTP/1.1 on one port
@@ -26,8 +27,9 @@ if (kind === 'wasmws') {
     try { for await (const m of conn) conn.send(m.data, { binary: m.type === 'binary' }).catch(() => {}); } catch { /* closed */ }
   });
   port = server.address().port;
-} else if (kind === 'ws') {
-  const { WebSocketServer } = require('ws');
+} else if (kind === 'ws' || kind === 'wasmws-ws') {
+  // The same application code on both: only the import differs (the migration's step 1).
+  const { WebSocketServer } = kind === 'ws' ? require('ws') : await import('../../dist/ws.js');
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false, maxPayload: 64 << 20 });
   wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })));
   await new Promise((r) => wss.once('listening', r));

@@ -129,7 +129,9 @@ export class Conn implements AsyncIterable<Message> {
   /**
    * Sends a message: strings as text, bytes as binary (unless `binary` says otherwise), or a
    * PreparedMessage. Resolves when the frame is with the socket and the socket is under its
-   * high-water mark. Throws at once when the connection is closing (misuse).
+   * high-water mark. Messages leave in call order, and before the close frame of a later
+   * close(). Rejects (never throws) once the connection is closing; not awaiting it never
+   * causes an unhandled rejection.
    */
   send(data: Sendable, options: SendOptions = {}): Promise<void> {
     return this.core.send(data, options);
@@ -150,7 +152,12 @@ export class Conn implements AsyncIterable<Message> {
     return this.core.ping(data);
   }
 
-  /** Bytes queued for the socket and not yet written by it. */
+  /** Sends a pong unasked: a one-way heartbeat (RFC 6455 §5.5.3). At most 125 bytes. */
+  pong(data: Uint8Array = new Uint8Array(0)): void {
+    this.core.pong(data);
+  }
+
+  /** Bytes queued for the socket and not yet written by it, from send() on (a message being compressed counts at its uncompressed size). */
   get bufferedAmount(): number {
     return this.core.bufferedAmount;
   }

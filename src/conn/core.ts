@@ -19,7 +19,7 @@ import { callListener } from './listener';
 import { PendingPings } from './pings';
 import type { MessageReader } from './message-reader';
 import type { MessageWriter } from './message-writer';
-import { Outbox, type WritableSocket } from './outbox';
+import { handled, Outbox, type WritableSocket } from './outbox';
 import { Sender, type Sendable, type SenderHost, type SendOptions } from './sender';
 import type { Conn } from './connection';
 
@@ -78,6 +78,7 @@ function onSocketError(this: CoreSocket, err: Error): void {
 function onSocketClose(this: CoreSocket): void {
   this[kCore].finish();
 }
+/** The peer ended TCP: see onPeerEnd. */
 function onSocketEnd(this: CoreSocket): void {
   this[kCore].onPeerEnd();
 }
@@ -112,7 +113,9 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   private readonly inflater: InflatePipeline | undefined;
   private readonly onClosed: ((owner: Conn) => void) | undefined;
   private state: State = 'open';
+  /** Our close frame is queued (nothing more may be sent); closeWritten: it is with the socket. */
   private closeSent = false;
+  private closeWritten = false;
   private closeReceived: { code: number; reason: string } | null = null;
   private failure: { code: number; reason: string; error: Error } | null = null;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -170,18 +173,18 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     return this.inbox.nextReader();
   }
 
+  /** Rejects (never throws) once close() was called. */
   send(data: Sendable, options: SendOptions): Promise<void> {
-    this.checkOpen();
     return this.sender.send(data, options);
   }
 
   nextWriter(type: 'text' | 'binary'): Promise<MessageWriter> {
-    this.checkOpen();
     return this.sender.nextWriter(type === 'text' ? OP_TEXT : OP_BINARY);
   }
 
+  /** Rejects (never throws) once close() was called; a payload over 125 bytes throws (misuse). */
   ping(data: Uint8Array | string): Promise<number> {
-    this.checkOpen();
+    if (this.state !== 'open') return handled(Promise.reject(new AlreadyClosedError()));
     const payload = typeof data === 'string' ? encoder.encode(data) : data;
     if (payload.length > MAX_CONTROL_PAYLOAD_BYTES) {
       throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `ping payload is ${payload.length} bytes; at most ${MAX_CONTROL_PAYLOAD_BYTES}`);
@@ -189,6 +192,12 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     const { sent, rtt } = (this.pings ??= new PendingPings(this.options.pongTimeoutMs)).add(payload);
     if (sent) this.sendControl(OP_PING, payload);
     return rtt;
+  }
+
+  pong(payload: Uint8Array): void {
+    this.checkOpen();
+    if (payload.length > MAX_CONTROL_PAYLOAD_BYTES) throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `pong payload is ${payload.length} bytes; at most ${MAX_CONTROL_PAYLOAD_BYTES}`);
+    this.sendControl(OP_PONG, payload);
   }
 
   get bufferedAmount(): number {
@@ -216,6 +225,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   terminate(error: Error = new AlreadyClosedError('terminated')): void {
     if (!this.failure) this.failure = { code: CloseCode.Abnormal, reason: error.message, error };
     this.socket.destroy();
+    this.finish(); // now, not at the socket's 'close': queued sends reject rather than "write" to a dead socket
   }
 
   // ── what the parts report (FrameHandler, KeepaliveActions, SenderHost, FlowControl) ──
@@ -317,6 +327,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
 
   onSocketError(err: Error): void {
     if (!this.failure) this.failure = { code: CloseCode.Abnormal, reason: err.message, error: err };
+    this.finish(); // the socket is destroyed: what is still queued will never be written
   }
 
   finish(): void {
@@ -337,7 +348,6 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     if (this.inflater) this.inflater.whenIdle(() => this.deflate!.close());
     else this.deflate?.close();
     this.pings?.rejectAll(error);
-    this.sender.abandon();
     this.closeInfo = info;
     this.resolveClosed?.(info);
     this.onClosed?.(this.owner);
@@ -353,7 +363,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     if (this.closeSent || this.state === 'closed') return;
     const frames: Uint8Array[] = [];
     this.writer.frame(opcode, payload, true, false, frames);
-    this.outbox.enqueue(frames);
+    this.outbox.enqueueControl(frames);
   }
 
   /** onPing/onPong threw or rejected: 1011, the error the cause (gorilla's ping handler rule). */
@@ -365,8 +375,8 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     this.reader.halt();
     this.closeReceived = { code, reason };
     if (!this.closeSent) {
-      // Echo the code (RFC 6455 §5.5.1); no code received means an empty close back.
-      this.startClosing(code === CloseCode.NoStatus ? new Uint8Array(0) : encodeClosePayload(code));
+      // Echo code and reason (RFC 6455 §5.5.1, as browsers and ws do); none: an empty close.
+      this.startClosing(code === CloseCode.NoStatus ? new Uint8Array(0) : encodeClosePayload(code, reason));
     }
     this.inbox.fail(new CloseError(code, reason, true));
     this.endTcpIfDone();
@@ -375,22 +385,28 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   private failNow(code: number, reason: string, error: Error): void {
     this.inbox.fail(new CloseError(code, reason, false, { cause: error }));
     if (this.state === 'closed') return;
-    if (!this.closeSent) this.startClosing(encodeClosePayload(code, fitCloseReason(reason)));
-    // Nothing more will be read, so no close frame will be waited for: end the TCP side now.
+    if (!this.closeSent) this.startClosing(encodeClosePayload(code, fitCloseReason(reason)), true);
+    // Nothing more will be read: the server ends TCP once its close is written (onCloseWritten).
     this.outbox.flush();
-    if (this.role === 'server') this.socket.end();
-    else this.armCloseTimer(Math.min(this.options.closeTimeoutMs, 1000));
+    if (this.role === 'client') this.armCloseTimer(Math.min(this.options.closeTimeoutMs, 1000));
+    else if (this.closeWritten) this.socket.end();
   }
 
-  private startClosing(payload: Uint8Array): void {
+  /** Queues our close behind every message sent before it (compressing or streaming; failing: see enqueueClose). */
+  private startClosing(payload: Uint8Array, failing = false): void {
     const frames: Uint8Array[] = [];
     this.writer.frame(OP_CLOSE, payload, true, false, frames);
-    this.outbox.enqueue(frames);
+    this.outbox.enqueueClose(frames[0], () => this.onCloseWritten(), failing);
     this.closeSent = true;
     if (this.state === 'open') this.state = 'closing';
     this.keepalive?.stop();
     this.armCloseTimer(this.options.closeTimeoutMs);
-    this.sender.abandon(); // each waiting send rejects: not open
+  }
+
+  /** The server ends TCP once both close frames are exchanged, or at once when failing. */
+  private onCloseWritten(): void {
+    this.closeWritten = true;
+    if (this.role === 'server' && (this.closeReceived || this.failure)) this.socket.end();
   }
 
   private armCloseTimer(ms: number): void {
@@ -401,7 +417,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   /** The server ends TCP once both close frames are exchanged (RFC 6455 §7.1.1). */
   private endTcpIfDone(): void {
     if (!this.closeSent || !this.closeReceived) return;
-    this.outbox.flush();
-    if (this.role === 'server') this.socket.end();
+    if (!this.closeWritten) this.outbox.flush(); // the echo goes now if nothing is ahead (then onCloseWritten)
+    else if (this.role === 'server') this.socket.end();
   }
 }

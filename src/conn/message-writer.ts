@@ -3,53 +3,56 @@ import { AlreadyClosedError } from '../errors';
 
 /** What a MessageWriter needs from its connection. */
 export interface FrameSink {
-  /** Encodes and queues one data frame; resolves when the socket can take more. */
+  /** Encodes and queues one data frame (`fin`: the last); resolves when the socket can take more. */
   writeFrame(opcode: number, payload: Uint8Array, fin: boolean): Promise<void>;
-  /** The writer is done: the next queued send may go. */
-  release(): void;
-  /** False once the connection is closing. */
+  /** False once the connection is gone (nothing more can be written). */
   readonly isOpen: boolean;
 }
 
 /**
  * Writes one message as a sequence of frames (gorilla's NextWriter): each write() is a
- * fragment, close() sends the final one. While it is open, other sends on the connection
- * wait their turn; control frames (pings, pongs, close) may still go out between fragments.
+ * fragment, close() sends the final one. The message holds its place in the connection's
+ * line from nextWriter() on: sends made while it is open go out after its final frame, and
+ * so does the close frame of a conn.close() called meanwhile (the writer stays usable until
+ * it is closed; a writer never closed holds the close back until closeTimeoutMs, when the
+ * TCP connection is dropped). When the connection fails instead (a protocol error, a full
+ * buffer with bufferFullPolicy 'close'), the close frame goes out after the fragments
+ * written so far and later writes reject. Control frames (pings, pongs) may go out between
+ * fragments (RFC 6455 §5.4).
  */
 export class MessageWriter {
   private started = false;
   private finished = false;
+  private readonly encoder = new TextEncoder();
 
   /** @internal */
   constructor(private readonly opcode: number, private readonly sink: FrameSink) {}
 
-  /** Sends `chunk` as the next fragment. Awaiting it is backpressure. */
+  /** Sends `chunk` as the next fragment. Awaiting it is backpressure. Rejects once closed. */
   write(chunk: Uint8Array | string): Promise<void> {
-    this.checkUsable();
-    const payload = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+    const unusable = this.unusable();
+    if (unusable) return Promise.reject(unusable);
+    const payload = typeof chunk === 'string' ? this.encoder.encode(chunk) : chunk;
     const opcode = this.started ? OP_CONTINUATION : this.opcode;
     this.started = true;
     return this.sink.writeFrame(opcode, payload, false);
   }
 
-  /** Sends the final fragment (empty) and lets other sends proceed. */
+  /** Sends the final fragment (empty) and lets the messages queued behind this one go. */
   async close(): Promise<void> {
     if (this.finished) return;
-    this.checkUsable();
+    const unusable = this.unusable();
+    if (unusable) throw unusable;
     this.finished = true;
-    try {
-      await this.sink.writeFrame(this.started ? OP_CONTINUATION : this.opcode, new Uint8Array(0), true);
-    } finally {
-      this.sink.release();
-    }
+    await this.sink.writeFrame(this.started ? OP_CONTINUATION : this.opcode, new Uint8Array(0), true);
   }
 
-  private checkUsable(): void {
-    if (this.finished) throw new AlreadyClosedError('this MessageWriter is closed');
+  private unusable(): Error | undefined {
+    if (this.finished) return new AlreadyClosedError('this MessageWriter is closed');
     if (!this.sink.isOpen) {
       this.finished = true;
-      this.sink.release();
-      throw new AlreadyClosedError();
+      return new AlreadyClosedError();
     }
+    return undefined;
   }
 }

@@ -19,6 +19,41 @@ const MAX_PONGS = 16;
 /** Frames up to this total are joined into one buffer for a single write call. */
 const JOIN_MAX_BYTES = 64 * 1024;
 
+interface Waiter {
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * An outgoing message that cannot go to the socket yet, with its place in the line: its
+ * payload is still being compressed (`pending`), a streaming writer is still adding frames
+ * to it (`open`), or something ahead of it is one of those. Made by the outbox only; the
+ * sender holds it as a ticket.
+ */
+export interface OutgoingWork {
+  /** Frames ready but not yet moved to the socket's line. */
+  frames: Uint8Array[];
+  /** What this work counts in bufferedAmount: its frames' bytes, or the estimate while pending. */
+  bytes: number;
+  pending: boolean;
+  open: boolean;
+  /** Told once this work's frames are with the socket and it is under its high-water mark. */
+  waiters: Waiter[] | null;
+  /** The close frame's: told once it is written. */
+  onWritten: (() => void) | null;
+}
+
+function ignore(): void {}
+
+/**
+ * `promise`, marked as handled: a send nobody awaits (fire and forget, a broadcast loop)
+ * must not become an unhandled rejection that ends the process when the connection goes.
+ * Whoever awaits it still sees the rejection.
+ */
+export function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(ignore);
+  return promise;
+}
 
 /** Outboxes with frames to write this turn: one deferred callback flushes them all. */
 let dirty: Outbox[] = [];
@@ -29,21 +64,42 @@ function flushDirty(): void {
   for (const outbox of outboxes) outbox.flush();
 }
 
+function work(frames: Uint8Array[], bytes: number, pending: boolean, open: boolean): OutgoingWork {
+  return { frames, bytes, pending, open, waiters: null, onWritten: null };
+}
+
+function sizeOf(frames: readonly Uint8Array[]): number {
+  let size = 0;
+  for (const frame of frames) size += frame.length;
+  return size;
+}
+
 /**
- * Frames on their way to the socket. Everything queued during one turn of the event loop
- * goes out in one write (small frames joined, large ones corked together), so a burst of
- * sends or replies costs one syscall. `whenWritable()` resolves once the queued bytes are
- * handed to the socket and its buffer is under the high-water mark: awaiting it is
- * backpressure.
+ * What a connection sends, in order. Data leaves in the order it was queued; the line is
+ * made of work items (message -> [deflate] -> frames), each counted in bufferedAmount from
+ * the moment it is queued, so a message being compressed holds its place, and the close
+ * frame, queued like data, leaves only after everything sent before it. Control frames
+ * (pings, pongs) may overtake waiting work (RFC 6455 §5.4).
+ *
+ * The fast path is unchanged by the line: with nothing waiting, frames go straight to the
+ * next flush, and everything queued during one turn of the event loop goes out in one write
+ * (small frames joined, large ones corked together). `whenWritable()` resolves once the
+ * queued bytes are handed to the socket and its buffer is under the high-water mark:
+ * awaiting it is backpressure.
  */
 export class Outbox {
-  // One array reused for every flush; the pong list and the writability promise are made
-  // on first use, so an idle connection holds as little as possible.
+  // One array reused for every flush; the pong list, the line and the writability promise
+  // are made on first use, so an idle connection holds as little as possible.
   private readonly frames: Uint8Array[] = [];
-  private queuedBytes = 0;
+  private readyBytes = 0;
+  /** Work that cannot be written yet, in order; its head is pending or open. */
+  private line: OutgoingWork[] | null = null;
+  private lineBytes = 0;
   private scheduled = false;
   private pongs: Uint8Array[] | null = null;
   private pongWaitsForDrain = false;
+  /** The close frame's callback, once that frame is among the frames to write. */
+  private afterFlush: (() => void) | null = null;
   /**
    * What every whenWritable() since the last settle waits on: one promise for all the sends
    * of a turn, not one each (a pipelining peer makes dozens per turn).
@@ -54,14 +110,118 @@ export class Outbox {
 
   constructor(private readonly socket: WritableSocket) {}
 
-  /** Queues frames (in order) for the next flush. */
-  enqueue(frames: readonly Uint8Array[]): void {
-    if (this.closedError) return;
-    for (const frame of frames) {
-      this.frames.push(frame);
-      this.queuedBytes += frame.length;
+  /** False once close() was called: nothing more will be written. */
+  get isOpen(): boolean {
+    return this.closedError === null;
+  }
+
+  /**
+   * Queues a message's frames behind everything queued before; resolves when they are with
+   * the socket and the socket is under its high-water mark (rejects if the connection goes).
+   */
+  enqueue(frames: Uint8Array[]): Promise<void> {
+    if (this.closedError) return handled(Promise.reject(this.closedError));
+    if (this.line === null || this.line.length === 0) {
+      this.push(frames);
+      return this.whenWritable();
     }
-    this.schedule();
+    const item = work(frames, sizeOf(frames), false, false);
+    const written = this.whenWritten(item);
+    this.queue(item);
+    return written;
+  }
+
+  /** Queues a frame that may overtake waiting work (a ping): written at the next flush. */
+  enqueueControl(frames: Uint8Array[]): void {
+    if (this.closedError) return;
+    this.push(frames);
+  }
+
+  /**
+   * Queues the close frame behind everything queued before it (RFC 6455 §5.5.1: no data
+   * after it). `onWritten` runs once it has been handed to the socket.
+   *
+   * `failing`: the close does not wait for a streamed message still open. It goes right
+   * after the fragments written so far (a control frame may sit between fragments, RFC 6455
+   * §5.4), that stream takes no more frames, and the work queued behind it is dropped (it
+   * could only follow the stream's final frame): its sends reject.
+   */
+  enqueueClose(frame: Uint8Array, onWritten: () => void, failing = false): void {
+    if (this.closedError) return;
+    const line = this.line;
+    const open = failing && line ? line.findIndex((item) => item.open) : -1;
+    if (open >= 0) {
+      line![open].open = false;
+      const error = new AlreadyClosedError('the connection failed before this message could be sent');
+      for (const dropped of line!.splice(open + 1)) {
+        this.lineBytes -= dropped.bytes;
+        dropped.pending = false; // a fill() still to come is ignored
+        for (const waiter of dropped.waiters?.splice(0) ?? []) waiter.reject(error);
+      }
+    }
+    const item = work([frame], frame.length, false, false);
+    item.onWritten = onWritten;
+    this.queue(item);
+  }
+
+  /**
+   * Takes a place in the line for a message whose frames come later (its payload is being
+   * compressed), counted as `estimate` bytes until fill() gives its frames.
+   */
+  reserve(estimate: number): OutgoingWork {
+    const item = work([], estimate, true, false);
+    if (!this.closedError) this.queue(item);
+    return item;
+  }
+
+  /** The frames of reserved work are ready: it goes out when its turn comes. */
+  fill(item: OutgoingWork, frames: Uint8Array[]): void {
+    if (this.closedError || !item.pending) return;
+    const size = sizeOf(frames);
+    this.lineBytes += size - item.bytes;
+    item.bytes = size;
+    item.frames = frames;
+    item.pending = false;
+    this.advance();
+  }
+
+  /** Reserved work that will never be filled leaves the line; its waiters get `error`. */
+  cancel(item: OutgoingWork, error: Error): void {
+    const index = this.line?.indexOf(item) ?? -1;
+    if (index >= 0) {
+      this.line!.splice(index, 1);
+      this.lineBytes -= item.bytes;
+    }
+    item.pending = false;
+    for (const waiter of item.waiters?.splice(0) ?? []) waiter.reject(error);
+    this.advance();
+  }
+
+  /** A place in the line for a message written frame by frame: later work waits until it ends. */
+  openStream(): OutgoingWork {
+    const item = work([], 0, false, true);
+    if (!this.closedError) this.queue(item);
+    return item;
+  }
+
+  /** Adds frames to a streamed message (`last`: its final frame); resolves as enqueue() does. */
+  appendStream(item: OutgoingWork, frames: Uint8Array[], last: boolean): Promise<void> {
+    if (this.closedError) return handled(Promise.reject(this.closedError));
+    if (!item.open) return handled(Promise.reject(new AlreadyClosedError('this message was cut short: the connection failed')));
+    item.frames.push(...frames);
+    const size = sizeOf(frames);
+    item.bytes += size;
+    this.lineBytes += size;
+    if (last) item.open = false;
+    const done = this.whenWritten(item);
+    this.advance();
+    return done;
+  }
+
+  /** Resolves when `item`'s frames so far are with the socket and it is under its high-water mark. */
+  whenWritten(item: OutgoingWork): Promise<void> {
+    if (this.closedError) return handled(Promise.reject(this.closedError));
+    return handled(new Promise((resolve, reject) => (item.waiters ??= []).push({ resolve, reject })));
   }
 
   /**
@@ -78,27 +238,27 @@ export class Outbox {
     this.schedule();
   }
 
-  /** Resolves when everything queued so far is with the socket and the socket is not over its high-water mark. */
+  /** Resolves when everything queued so far for the next flush is with the socket and the socket is not over its high-water mark. */
   whenWritable(): Promise<void> {
-    if (this.closedError) return Promise.reject(this.closedError);
+    if (this.closedError) return handled(Promise.reject(this.closedError));
     if (!this.scheduled && this.frames.length === 0 && !this.socket.writableNeedDrain) return Promise.resolve();
     let waiting = this.waiting;
     if (waiting === null) {
       let resolve!: () => void;
       let reject!: (e: Error) => void;
-      const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+      const promise = handled(new Promise<void>((res, rej) => { resolve = res; reject = rej; }));
       waiting = this.waiting = { promise, resolve, reject };
     }
     if (!this.scheduled) this.settleWaiters(); // nothing queued: only the drain is awaited
     return waiting.promise;
   }
 
-  /** Bytes queued here plus bytes the socket has not yet written. */
+  /** Bytes queued here (work being compressed counted at its uncompressed size) plus bytes the socket has not yet written. */
   get bufferedAmount(): number {
-    return this.queuedBytes + this.socket.writableLength;
+    return this.readyBytes + this.lineBytes + this.socket.writableLength;
   }
 
-  /** Writes everything queued now (a flush already scheduled becomes a no-op). */
+  /** Writes everything ready now (a flush already scheduled becomes a no-op). */
   flush(): void {
     const pongs = this.pongs;
     if (!this.scheduled && this.frames.length === 0 && pongs === null) {
@@ -118,15 +278,15 @@ export class Outbox {
         }
       } else {
         // Pongs go first: a control frame may precede queued data, and it keeps RTTs honest.
-        for (const pong of pongs) this.queuedBytes += pong.length;
+        for (const pong of pongs) this.readyBytes += pong.length;
         frames.unshift(...pongs);
         this.pongs = null;
       }
     }
     if (frames.length === 1) {
       this.write(frames[0]);
-    } else if (frames.length > 1 && this.queuedBytes <= JOIN_MAX_BYTES) {
-      const joined = takeOutput(this.queuedBytes);
+    } else if (frames.length > 1 && this.readyBytes <= JOIN_MAX_BYTES) {
+      const joined = takeOutput(this.readyBytes);
       let at = 0;
       for (const frame of frames) {
         joined.set(frame, at);
@@ -140,8 +300,11 @@ export class Outbox {
       this.socket.uncork();
     }
     frames.length = 0; // the socket has taken every frame
-    this.queuedBytes = 0;
+    this.readyBytes = 0;
     this.settleWaiters();
+    const afterFlush = this.afterFlush;
+    this.afterFlush = null;
+    afterFlush?.();
   }
 
   /** Drops whatever is queued and rejects every waiter: the connection is gone. */
@@ -149,11 +312,57 @@ export class Outbox {
     if (this.closedError) return;
     this.closedError = error;
     this.frames.length = 0;
-    this.queuedBytes = 0;
+    this.readyBytes = 0;
     this.pongs = null;
+    this.afterFlush = null;
+    const line = this.line ?? [];
+    this.line = null;
+    this.lineBytes = 0;
     const waiting = this.waiting;
     this.waiting = null;
     waiting?.reject(error);
+    for (const item of line) for (const waiter of item.waiters?.splice(0) ?? []) waiter.reject(error);
+  }
+
+  /** Frames for the next flush. */
+  private push(frames: readonly Uint8Array[]): void {
+    for (const frame of frames) {
+      this.frames.push(frame);
+      this.readyBytes += frame.length;
+    }
+    this.schedule();
+  }
+
+  /** Puts work at the end of the line and lets through whatever is ready. */
+  private queue(item: OutgoingWork): void {
+    (this.line ??= []).push(item);
+    this.lineBytes += item.bytes;
+    this.advance();
+  }
+
+  /** Moves ready work from the head of the line to the next flush, up to the first pending or open one. */
+  private advance(): void {
+    const line = this.line;
+    if (line === null || this.closedError) return;
+    while (line.length > 0) {
+      const head = line[0];
+      if (head.pending) break;
+      if (head.frames.length > 0) {
+        this.push(head.frames);
+        head.frames = [];
+      }
+      this.lineBytes -= head.bytes;
+      head.bytes = 0;
+      if (head.onWritten) this.afterFlush = head.onWritten;
+      const waiters = head.waiters;
+      head.waiters = null;
+      if (waiters) {
+        const written = this.whenWritable();
+        for (const waiter of waiters) written.then(waiter.resolve, waiter.reject);
+      }
+      if (head.open) break;
+      line.shift();
+    }
   }
 
   /** Writes one buffer; a pooled one goes back to the pool once the socket is done with it. */

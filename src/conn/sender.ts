@@ -6,7 +6,7 @@ import type { FrameWriter } from '../frame/writer';
 import type { BufferFullPolicy } from '../options';
 import { CloseCode } from '../protocol/close-code';
 import { MessageWriter } from './message-writer';
-import type { Outbox } from './outbox';
+import { handled, type Outbox } from './outbox';
 
 /** What send() takes. */
 export type Sendable = string | Uint8Array | ArrayBuffer | ArrayBufferView | PreparedMessage;
@@ -32,17 +32,13 @@ function outgoing(data: Sendable, options: SendOptions): { opcode: number; paylo
 }
 
 /**
- * The data side of a connection's writing: messages become frames in the outbox, in the
- * order send() and nextWriter() were called, even when some are compressed asynchronously
- * or a streaming writer holds the line. Control frames do not come through here: they may
- * overtake anything.
+ * The data side of a connection's writing: each message becomes work in the outbox's line
+ * the moment send() or nextWriter() is called, so messages leave in call order, are counted
+ * in bufferedAmount (and against maxBufferedBytes) while they are being compressed, and the
+ * close frame queued after them leaves after them. Control frames do not come through
+ * here: they may overtake anything.
  */
 export class Sender {
-  private writerActive = false;
-  private readonly waiting: (() => void)[] = [];
-  /** The last send still compressing: later sends queue behind it. */
-  private compressing: Promise<void> | null = null;
-
   constructor(
     private readonly writer: FrameWriter,
     private readonly outbox: Outbox,
@@ -51,91 +47,18 @@ export class Sender {
     private readonly host: SenderHost,
   ) {}
 
-  /** Sends a message, after any streaming writer that holds the line. */
+  /**
+   * Sends a message, behind everything sent before it (a streaming writer's message
+   * included). The promise is marked handled: not awaiting it never crashes the process.
+   */
   send(data: Sendable, options: SendOptions): Promise<void> {
-    const go = () => this.sendNow(data, options);
-    if (this.writerActive || this.waiting.length > 0) {
-      return new Promise((resolve, reject) => this.waiting.push(() => go().then(resolve, reject)));
-    }
-    return go();
-  }
-
-  /** A writer for one fragmented message; other sends wait until it is closed. */
-  nextWriter(opcode: number): Promise<MessageWriter> {
-    const host = this.host;
-    const make = () => {
-      this.writerActive = true;
-      return new MessageWriter(opcode, {
-        writeFrame: (frameOpcode, payload, fin) => {
-          if (!host.isOpen) return Promise.reject(new AlreadyClosedError());
-          const frames: Uint8Array[] = [];
-          this.writer.frame(frameOpcode, payload, fin, false, frames);
-          this.outbox.enqueue(frames);
-          return this.outbox.whenWritable();
-        },
-        release: () => this.release(),
-        get isOpen() { return host.isOpen; },
-      });
-    };
-    if (this.writerActive || this.waiting.length > 0) {
-      return new Promise((resolve) => this.waiting.push(() => resolve(make())));
-    }
-    if (this.compressing) {
-      // Take the line now, so that a send() made while the earlier compressed sends finish
-      // waits for this writer instead of slipping between its fragments.
-      this.writerActive = true;
-      return this.compressing.then(() => {
-        if (!host.isOpen) {
-          this.release();
-          throw new AlreadyClosedError();
-        }
-        return make();
-      });
-    }
-    return Promise.resolve(make());
-  }
-
-  /** The connection is closing: everything waiting runs now and fails. */
-  abandon(): void {
-    for (const run of this.waiting.splice(0)) run();
-  }
-
-  private sendNow(data: Sendable, options: SendOptions): Promise<void> {
-    if (!this.host.isOpen) return Promise.reject(new AlreadyClosedError());
+    if (!this.host.isOpen) return handled(Promise.reject(new AlreadyClosedError()));
     const deflate = this.deflate;
-    if (deflate && deflate.canCompress && options.compress !== false) {
+    // A string of under threshold/3 UTF-16 units is under the threshold in UTF-8: no need to encode it twice.
+    if (deflate && deflate.canCompress && options.compress !== false && !(typeof data === 'string' && data.length * 3 < deflate.threshold)) {
       const { opcode, payload } = outgoing(data, options);
-      if (payload.length >= deflate.threshold) {
-        const compressed = data instanceof PreparedMessage && deflate.shareKey !== undefined
-          ? data.compressedPayload(deflate.shareKey, () => deflate.compress(payload))
-          : deflate.compress(payload);
-        return this.afterCompressing(async () => {
-          const frames: Uint8Array[] = [];
-          this.writer.message(opcode, await compressed, frames, true);
-          return frames;
-        });
-      }
+      if (payload.length >= deflate.threshold) return this.sendCompressed(data, opcode, payload, deflate);
     }
-    if (this.compressing) return this.afterCompressing(async () => this.encode(data, options));
-    return this.enqueue(this.encode(data, options));
-  }
-
-  /** Runs `make` after every earlier send that is still compressing, then queues its frames. */
-  private afterCompressing(make: () => Promise<Uint8Array[]>): Promise<void> {
-    const job = (this.compressing ?? Promise.resolve()).then(async () => {
-      const frames = await make();
-      if (!this.host.isOpen) throw new AlreadyClosedError();
-      return frames;
-    });
-    const tail: Promise<void> = job.then(() => {}, () => {}).then(() => {
-      if (this.compressing === tail) this.compressing = null;
-    });
-    this.compressing = tail;
-    return job.then((frames) => this.enqueue(frames));
-  }
-
-  /** The frames of an uncompressed message. */
-  private encode(data: Sendable, options: SendOptions): Uint8Array[] {
     const frames: Uint8Array[] = [];
     if (data instanceof PreparedMessage) {
       frames.push(...data.frames(this.writer, `f${this.limits.maxFrameBytes}`));
@@ -145,24 +68,67 @@ export class Sender {
       const { opcode, payload } = outgoing(data, options);
       this.writer.message(opcode, payload, frames);
     }
-    return frames;
-  }
-
-  /** Queues frames unless that would pass maxBufferedBytes (then bufferFullPolicy applies). */
-  private enqueue(frames: Uint8Array[]): Promise<void> {
     let size = 0;
     for (const frame of frames) size += frame.length;
-    if (this.outbox.bufferedAmount + size > this.limits.maxBufferedBytes) {
-      const error = new WebSocketError('WS_ERR_BUFFER_FULL', `more than ${this.limits.maxBufferedBytes} bytes waiting to be written`);
-      if (this.limits.bufferFullPolicy === 'close') this.host.fail(CloseCode.PolicyViolation, 'send buffer full', error);
-      return Promise.reject(error);
-    }
-    this.outbox.enqueue(frames);
-    return this.outbox.whenWritable();
+    return this.overLimit(size) ?? this.outbox.enqueue(frames);
   }
 
-  private release(): void {
-    this.writerActive = false;
-    while (!this.writerActive && this.waiting.length > 0) this.waiting.shift()!();
+  /**
+   * A writer for one fragmented message. It takes its place in the line at once: sends made
+   * while it is open go out after its final frame, and so does a close frame.
+   */
+  nextWriter(opcode: number): Promise<MessageWriter> {
+    if (!this.host.isOpen) return handled(Promise.reject(new AlreadyClosedError()));
+    const outbox = this.outbox;
+    const writer = this.writer;
+    const stream = outbox.openStream();
+    return Promise.resolve(new MessageWriter(opcode, {
+      writeFrame: (frameOpcode, payload, fin) => {
+        const frames: Uint8Array[] = [];
+        writer.frame(frameOpcode, payload, fin, false, frames);
+        return outbox.appendStream(stream, frames, fin);
+      },
+      get isOpen() { return outbox.isOpen; },
+    }));
+  }
+
+  /**
+   * Compression is a step of the message's work: its place in the line is taken now,
+   * counted at the uncompressed size, and filled with frames when the deflate is done.
+   */
+  private sendCompressed(data: Sendable, opcode: number, payload: Uint8Array, deflate: PerMessageDeflate): Promise<void> {
+    const full = this.overLimit(payload.length);
+    if (full) return full;
+    const outbox = this.outbox;
+    // A client's bytes are its own again once send() returns (README), but zlib reads them
+    // later: compress a copy. (A server, like ws, references payloads until written.)
+    const input = this.writer.isMasking && typeof data !== 'string' && !(data instanceof PreparedMessage) ? payload.slice() : payload;
+    const work = outbox.reserve(payload.length);
+    const written = outbox.whenWritten(work);
+    // Without context takeover the payload is compressed apart from this connection (a
+    // PreparedMessage shares it with every connection of the same parameters).
+    const compressed = data instanceof PreparedMessage && deflate.shareKey !== undefined
+      ? data.compressedPayload(deflate.shareKey, () => deflate.compressAlone(payload))
+      : deflate.compress(input);
+    compressed.then((bytes) => {
+      const frames: Uint8Array[] = [];
+      this.writer.message(opcode, bytes, frames, true);
+      outbox.fill(work, frames);
+    }, (cause: unknown) => {
+      if (!outbox.isOpen) return; // the connection went first: its error is what the send got
+      const error = new WebSocketError('WS_ERR_DEFLATE_FAILED', `could not compress a message: ${String(cause)}`, { cause });
+      outbox.cancel(work, error);
+      // The peer would see a gap in the message sequence: fail instead (RFC 6455 §7.1.7).
+      this.host.fail(CloseCode.InternalError, 'compression failed', error);
+    });
+    return written;
+  }
+
+  /** A rejected send when `size` more bytes would pass maxBufferedBytes (then bufferFullPolicy applies). */
+  private overLimit(size: number): Promise<void> | undefined {
+    if (this.outbox.bufferedAmount + size <= this.limits.maxBufferedBytes) return undefined;
+    const error = new WebSocketError('WS_ERR_BUFFER_FULL', `more than ${this.limits.maxBufferedBytes} bytes waiting to be written`);
+    if (this.limits.bufferFullPolicy === 'close') this.host.fail(CloseCode.PolicyViolation, 'send buffer full', error);
+    return handled(Promise.reject(error));
   }
 }

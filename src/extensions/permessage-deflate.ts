@@ -23,6 +23,36 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
 }
 
 /**
+ * Deflates `data` with `deflate` up to a sync flush (RFC 7692 §7.2.1), tail removed. Rejects
+ * if the stream fails or is closed meanwhile (its flush callback then gets an error: the
+ * output would be truncated).
+ */
+function deflateWith(deflate: DeflateRaw, data: Uint8Array): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    const onData = (chunk: Uint8Array) => { parts.push(chunk); total += chunk.length; };
+    const done = (error?: Error | null) => {
+      deflate.off('data', onData);
+      deflate.off('error', done);
+      if (error) {
+        reject(error);
+        return;
+      }
+      let out = concat(parts, total);
+      if (out.length >= 4 && out[out.length - 4] === 0 && out[out.length - 3] === 0 && out[out.length - 2] === 0xff && out[out.length - 1] === 0xff) {
+        out = out.subarray(0, out.length - 4);
+      }
+      resolve(new Uint8Array(out.buffer, out.byteOffset, out.length));
+    };
+    deflate.on('data', onData);
+    deflate.once('error', done);
+    deflate.write(data);
+    deflate.flush(constants.Z_SYNC_FLUSH, done);
+  });
+}
+
+/**
  * permessage-deflate for one connection (RFC 7692 §7.2): compresses outgoing messages and
  * inflates incoming ones, keeping or resetting each direction's LZ77 context as agreed.
  *
@@ -34,8 +64,8 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
  * - A window of 8 bits is agreed honestly but never compressed with: zlib's raw deflate
  *   cannot use 8 (it silently uses 9, which the peer's 8-bit inflater may not decode), so
  *   messages in that direction go out uncompressed, which RFC 7692 always allows.
- * - Jobs run one at a time per connection (context order) and at most `concurrency` at
- *   once in the process.
+ * - Jobs with context takeover run one at a time per connection and direction (context
+ *   order), and at most `concurrency` zlib jobs run at once in the process.
  */
 export class PerMessageDeflate {
   /** False when this side may not compress (its window would be 8 bits). */
@@ -47,6 +77,8 @@ export class PerMessageDeflate {
   private deflate: DeflateRaw | null = null;
   private inflate: InflateRaw | null = null;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Compressions with context takeover, in send order (apart from inflation, which has its own order). */
+  private deflateChain: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly limiter: Limiter;
   private readonly ownWindowBits: number;
@@ -68,29 +100,43 @@ export class PerMessageDeflate {
     this.shareKey = this.ownNoContext ? `deflate:${this.deflateSettings.level}:${this.deflateSettings.memLevel}:${this.ownWindowBits}` : undefined;
   }
 
-  /** Compresses one message; the result has its 00 00 ff ff tail removed. */
+  /**
+   * Compresses one message; the result has its 00 00 ff ff tail removed. With context
+   * takeover it uses this connection's own stream (messages are compressed one at a time,
+   * in the order they are sent, and it rejects once close() was called); without, see
+   * compressAlone().
+   */
   compress(data: Uint8Array): Promise<Uint8Array> {
-    return this.serial(() => new Promise((resolve, reject) => {
-      const deflate = this.shareKey !== undefined
-        ? deflatePool.acquire(this.shareKey, () => openDeflate(this.deflateSettings))
-        : this.deflate ??= openDeflate(this.deflateSettings);
-      const parts: Uint8Array[] = [];
-      let total = 0;
-      const onData = (chunk: Uint8Array) => { parts.push(chunk); total += chunk.length; };
-      deflate.on('data', onData);
-      deflate.once('error', reject);
-      deflate.write(data);
-      deflate.flush(constants.Z_SYNC_FLUSH, () => {
-        deflate.off('data', onData);
-        deflate.off('error', reject);
-        let out = concat(parts, total);
-        if (out.length >= 4 && out[out.length - 4] === 0 && out[out.length - 3] === 0 && out[out.length - 2] === 0xff && out[out.length - 1] === 0xff) {
-          out = out.subarray(0, out.length - 4);
-        }
-        if (this.shareKey !== undefined) deflatePool.release(this.shareKey, deflate);
-        resolve(new Uint8Array(out.buffer, out.byteOffset, out.length));
-      });
-    }));
+    if (this.shareKey !== undefined) return this.compressAlone(data);
+    const run = () => {
+      if (this.closed) return Promise.reject(new Error('permessage-deflate is closed'));
+      return this.limiter.run(() => deflateWith(this.deflate ??= openDeflate(this.deflateSettings), data));
+    };
+    const result = this.deflateChain.then(run, run);
+    this.deflateChain = result.catch(() => {});
+    return result;
+  }
+
+  /**
+   * Compresses one message with a pooled stream, apart from this connection: without
+   * context takeover every message is compressed alone, so the result depends on nothing
+   * of this connection, not even its lifetime, and may be shared (a PreparedMessage caches
+   * it under `shareKey` for every connection with the same parameters).
+   */
+  compressAlone(data: Uint8Array): Promise<Uint8Array> {
+    const key = this.shareKey!;
+    const settings = this.deflateSettings;
+    return this.limiter.run(async () => {
+      const deflate = deflatePool.acquire(key, () => openDeflate(settings));
+      try {
+        const out = await deflateWith(deflate, data);
+        deflatePool.release(key, deflate);
+        return out;
+      } catch (error) {
+        deflate.close(); // its state is unknown now
+        throw error;
+      }
+    });
   }
 
   /** Inflates one message (tail added back). Rejects with a 1009 ProtocolError past maxBytes, 1007 on corrupt data. */

@@ -1,5 +1,6 @@
-import { HandshakeError } from '../errors';
+import { HandshakeError, WebSocketError } from '../errors';
 import { acceptKeyFor } from './accept-key';
+import { emptyFields, isFieldName, isFieldValue, type HeaderFields } from './http-fields';
 import type { HttpHead } from './http-head';
 import { hasToken, headerTokens, headerValue, isToken } from './tokens';
 
@@ -14,7 +15,29 @@ export interface ClientRequest {
   headers: Record<string, string>;
 }
 
-/** The opening handshake request. RFC 6455 §4.1. */
+/**
+ * Fields the handshake itself writes: a user header of the same name would send the field
+ * twice (or undo the handshake). Subprotocols and compression have their own options.
+ */
+const HANDSHAKE_FIELDS = [
+  'upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-accept',
+  'sec-websocket-protocol', 'sec-websocket-extensions',
+];
+
+/**
+ * Checks the user's extra request headers: names are tokens, values hold no control byte
+ * (no CR/LF splitting the request, RFC 9110 §5.5), and none is a field the handshake writes.
+ * Host is allowed (it replaces the one derived from the URL). Throws WS_ERR_INVALID_ARGUMENT.
+ */
+export function checkUserHeaders(headers: Record<string, string>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!isFieldName(name)) throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `header name ${JSON.stringify(name)} is not a token`);
+    if (!isFieldValue(String(value))) throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `header ${name} holds a line break or control character`);
+    if (HANDSHAKE_FIELDS.includes(name.toLowerCase())) throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `header ${name} is written by the handshake; use the subprotocols or compression option`);
+  }
+}
+
+/** The opening handshake request. RFC 6455 §4.1. `headers` were checked by checkUserHeaders. */
 export function buildRequest(req: ClientRequest): string {
   for (const p of req.subprotocols) {
     if (!isToken(p)) throw new HandshakeError(`subprotocol ${JSON.stringify(p)} is not a token`);
@@ -28,10 +51,7 @@ export function buildRequest(req: ClientRequest): string {
     'Sec-WebSocket-Version: 13',
   ];
   if (req.subprotocols.length > 0) lines.push(`Sec-WebSocket-Protocol: ${req.subprotocols.join(', ')}`);
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (/[\r\n]/.test(name + value)) throw new HandshakeError(`header ${JSON.stringify(name)} contains a line break`);
-    lines.push(`${name}: ${value}`);
-  }
+  for (const [name, value] of Object.entries(req.headers)) lines.push(`${name}: ${value}`);
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
@@ -42,7 +62,8 @@ export interface AcceptedResponse {
 }
 
 /**
- * Checks a 101 response. RFC 6455 §4.1 (client requirements 1-6): Upgrade and Connection
+ * Checks a 101 response. RFC 6455 §4.1 (client requirements 1-6): an HTTP/1.1 101 (the
+ * handshake is an HTTP/1.1 Upgrade, RFC 9110 §7.8, §15.2), Upgrade and Connection
  * tokens, Sec-WebSocket-Accept for our key, a subprotocol we offered (or none), and no
  * extension we did not offer (this client offers none unless compression says otherwise).
  */
@@ -51,9 +72,12 @@ export function checkResponse(head: HttpHead, req: ClientRequest, offeredExtensi
   const status = Number(head.startLine[1]);
   const fail = (message: string) => new HandshakeError(message, status, headers);
   if (status !== 101) return fail(`expected status 101, got ${status} ${head.startLine[2]}`.trim());
+  if (head.startLine[0] !== 'HTTP/1.1') return fail(`a 101 response must be HTTP/1.1, got ${head.startLine[0]}`);
   if (!hasToken(head.headers.upgrade, 'websocket')) return fail('response Upgrade header is not "websocket"');
   if (!hasToken(head.headers.connection, 'upgrade')) return fail('response Connection header does not contain "Upgrade"');
-  if (headerValue(head.headers['sec-websocket-accept']) !== acceptKeyFor(req.key)) return fail('Sec-WebSocket-Accept does not match the key sent');
+  const accept = head.headers['sec-websocket-accept'];
+  if (Array.isArray(accept)) return fail('more than one Sec-WebSocket-Accept header'); // RFC 6455 §11.3.3
+  if (accept !== acceptKeyFor(req.key)) return fail('Sec-WebSocket-Accept does not match the key sent');
   const protocols = headerTokens(head.headers['sec-websocket-protocol']);
   if (protocols.length > 1) return fail('server chose more than one subprotocol');
   const subprotocol = protocols[0] ?? '';
@@ -66,9 +90,9 @@ export function checkResponse(head: HttpHead, req: ClientRequest, offeredExtensi
   return { subprotocol, extensions };
 }
 
-/** Headers as single strings (repeats joined). */
-export function flatten(headers: Record<string, string | string[]>): Record<string, string> {
-  const out: Record<string, string> = {};
+/** Headers as single strings (repeats joined), in a null-prototype map. */
+export function flatten(headers: HeaderFields): Record<string, string> {
+  const out = emptyFields() as Record<string, string>;
   for (const [name, value] of Object.entries(headers)) out[name] = headerValue(value) ?? '';
   return out;
 }

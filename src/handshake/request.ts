@@ -1,5 +1,5 @@
 import type { UpgradeRequest } from '../conn/connection';
-import { parseHeaderLines } from './http-head';
+import { parseFieldLines, type HeaderFields } from './http-fields';
 
 /**
  * The upgrade request serve() hands to a Conn. It keeps the header lines as the one string
@@ -8,19 +8,20 @@ import { parseHeaderLines } from './http-head';
  * instead of a dozen (names, values and the object holding them).
  */
 export class ServerRequest implements UpgradeRequest {
-  private parsed: Record<string, string | string[]> | null;
+  private parsed: HeaderFields | null;
 
   constructor(
     readonly method: string,
     readonly url: string,
-    headers: Record<string, string | string[]>,
+    headers: HeaderFields,
     private readonly headerText: string,
   ) {
     this.parsed = headers;
   }
 
-  get headers(): Record<string, string | string[]> {
-    return (this.parsed ??= parseHeaderLines(this.headerText));
+  /** Null-prototype map, lower-case names (the text was validated when the head was parsed). */
+  get headers(): HeaderFields {
+    return (this.parsed ??= parseFieldLines(this.headerText) as HeaderFields);
   }
 
   /** Lets go of the parsed headers (the handshake is done with them). */

@@ -8,7 +8,8 @@ const CONNECTION_SPECIFIC = new Set(['connection', 'upgrade', 'keep-alive', 'pro
 
 /**
  * Checks an extended CONNECT request (RFC 8441 §4-5): :method CONNECT (405), :protocol
- * websocket, a :scheme, a :path starting with "/" and an :authority (400 each), and
+ * websocket, a :scheme, a :path starting with "/" and an :authority (a host beside it
+ * naming the same; 400 each), and
  * sec-websocket-version 13 (426). There is no key to check: HTTP/2 has no 101 to prove.
  * Then the same origin and subprotocol policy as HTTP/1.1 (checkUpgradePolicy).
  */
@@ -20,7 +21,11 @@ export function checkConnectRequest(request: UpgradeRequest, policy: HandshakePo
   const scheme = headerValue(headers[':scheme']);
   if (scheme !== 'https' && scheme !== 'http') return new HandshakeError(`:scheme ${JSON.stringify(scheme ?? '')} is not https or http`, 400);
   if (!request.url.startsWith('/')) return new HandshakeError(`:path ${JSON.stringify(request.url)} does not start with "/"`, 400);
-  if (!headerValue(headers[':authority'])) return new HandshakeError('missing :authority', 400);
+  const authority = headerValue(headers[':authority']);
+  if (!authority) return new HandshakeError('missing :authority', 400);
+  // RFC 9113 §8.3.1: a Host beside :authority must name the same thing (the origin check reads it).
+  const host = headerValue(headers.host);
+  if (host !== undefined && host.toLowerCase() !== authority.toLowerCase()) return new HandshakeError('host differs from :authority', 400);
   const version = headerValue(headers['sec-websocket-version']);
   if (version !== '13') return new HandshakeError(`unsupported sec-websocket-version ${JSON.stringify(version ?? '')}`, 426);
   const agreed = checkUpgradePolicy(request, policy);

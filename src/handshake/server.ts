@@ -1,6 +1,7 @@
 import type { UpgradeRequest } from '../conn/connection';
 import { HandshakeError } from '../errors';
 import { acceptKeyFor, isValidClientKey } from './accept-key';
+import { isFieldName, isFieldValue } from './http-fields';
 import { hasToken, headerTokens, headerValue, isToken } from './tokens';
 
 /** Server-side handshake policy (the Upgrader's part of the options). */
@@ -16,7 +17,11 @@ export interface HandshakePolicy {
    * clients) are allowed.
    */
   checkOrigin?: (origin: string, request: UpgradeRequest) => boolean;
-  /** Extra headers for the 101 response. */
+  /**
+   * Extra headers for the 101 response. Entries that are not valid fields (a name that is
+   * not a token, a value with CR, LF or another control byte) or that name a field the
+   * handshake writes (Upgrade, Connection, Sec-WebSocket-*) are left out.
+   */
   headers?: Record<string, string> | ((request: UpgradeRequest) => Record<string, string>);
 }
 
@@ -38,9 +43,35 @@ export function isSameOrigin(origin: string, request: UpgradeRequest): boolean {
 }
 
 /**
- * Checks an opening handshake request. RFC 6455 §4.2.1: GET, HTTP/1.1 or later, Host,
- * Upgrade: websocket and Connection: Upgrade (token lists, case-insensitive), a key that
- * decodes to 16 bytes, version 13 (else 426). Then the origin policy (403) and the
+ * Fields a request carries at most once: Host (RFC 9112 §3.2), Origin (RFC 6454 §7.3),
+ * Sec-WebSocket-Key and Sec-WebSocket-Version (RFC 6455 §11.3.1, §11.3.5).
+ */
+const SINGLE_FIELDS = ['host', 'origin', 'sec-websocket-key', 'sec-websocket-version'];
+
+/** host [":" port], as a Host header may hold it (RFC 9110 §7.2, RFC 3986 §3.2.2). */
+const HOST_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::\d*)?$/;
+
+/**
+ * A field that appears more than once in the raw header list of a node:http request (whose
+ * `headers` keeps only the first Host, and joins repeated Origins), as a 400.
+ */
+export function repeatedSingleField(rawHeaders: readonly string[]): HandshakeError | undefined {
+  const seen = new Set<string>();
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i].toLowerCase();
+    if (!SINGLE_FIELDS.includes(name)) continue;
+    if (seen.has(name)) return new HandshakeError(`more than one ${name} header`, 400);
+    seen.add(name);
+  }
+  return undefined;
+}
+
+/**
+ * Checks an opening handshake request. RFC 6455 §4.2.1: GET, HTTP/1.1 or later, one valid
+ * Host (RFC 9112 §3.2), Upgrade: websocket and Connection: Upgrade (token lists,
+ * case-insensitive), one key that decodes to 16 bytes, version 13 (else 426), no body (the
+ * bytes after the head are frames: a Content-Length or Transfer-Encoding that says
+ * otherwise is how a request is read two ways). Then the origin policy (403) and the
  * subprotocol choice.
  */
 export function checkUpgradeRequest(request: UpgradeRequest, httpVersion: string, policy: HandshakePolicy): AcceptedUpgrade | HandshakeError {
@@ -48,7 +79,15 @@ export function checkUpgradeRequest(request: UpgradeRequest, httpVersion: string
   if (request.method !== 'GET') return new HandshakeError(`method ${request.method} is not GET`, 405);
   const [major, minor] = httpVersion.split('.').map(Number);
   if (!(major > 1 || (major === 1 && minor >= 1))) return new HandshakeError(`HTTP/${httpVersion} is older than 1.1`, 400);
-  if (headerValue(headers.host) === undefined) return new HandshakeError('missing Host header', 400);
+  for (const name of SINGLE_FIELDS) {
+    if (Array.isArray(headers[name])) return new HandshakeError(`more than one ${name} header`, 400);
+  }
+  const host = headerValue(headers.host);
+  if (host === undefined) return new HandshakeError('missing Host header', 400);
+  if (!HOST_VALUE.test(host)) return new HandshakeError(`invalid Host header ${JSON.stringify(host.slice(0, 40))}`, 400);
+  if (headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')) {
+    return new HandshakeError('an upgrade request has no body', 400);
+  }
   if (!hasToken(headers.upgrade, 'websocket')) return new HandshakeError('Upgrade header does not contain "websocket"', 400);
   if (!hasToken(headers.connection, 'upgrade')) return new HandshakeError('Connection header does not contain "Upgrade"', 400);
   const version = headerValue(headers['sec-websocket-version']);
@@ -86,7 +125,13 @@ export function checkUpgradePolicy(request: UpgradeRequest, policy: HandshakePol
   return { subprotocol };
 }
 
-/** The 101 response for an accepted upgrade. RFC 6455 §4.2.2. */
+/** Fields of the 101 the handshake writes; the `headers` option cannot add them again. */
+const RESPONSE_HANDSHAKE_FIELDS = ['upgrade', 'connection', 'sec-websocket-accept', 'sec-websocket-protocol', 'sec-websocket-extensions'];
+
+/**
+ * The 101 response for an accepted upgrade. RFC 6455 §4.2.2. Extra headers that are not
+ * valid fields, or that repeat a handshake field, are left out.
+ */
 export function acceptResponse(accepted: AcceptedUpgrade, extensions: string, extra: Record<string, string>): string {
   const lines = [
     'HTTP/1.1 101 Switching Protocols',
@@ -97,7 +142,8 @@ export function acceptResponse(accepted: AcceptedUpgrade, extensions: string, ex
   if (accepted.subprotocol) lines.push(`Sec-WebSocket-Protocol: ${accepted.subprotocol}`);
   if (extensions) lines.push(`Sec-WebSocket-Extensions: ${extensions}`);
   for (const [name, value] of Object.entries(extra)) {
-    if (/[\r\n]/.test(name + value)) continue; // never let a header value split the response
+    // Never let a header split the response, nor send a handshake field twice.
+    if (!isFieldName(name) || !isFieldValue(value) || RESPONSE_HANDSHAKE_FIELDS.includes(name.toLowerCase())) continue;
     lines.push(`${name}: ${value}`);
   }
   return `${lines.join('\r\n')}\r\n\r\n`;

@@ -1,3 +1,5 @@
+import { WebSocketError } from '../errors';
+
 /** A message as it travels between nodes. */
 export interface BrokerMessage {
   /** The publishing node's id: a node skips its own messages (it delivered them locally). */
@@ -11,8 +13,15 @@ export type BrokerEvent =
   | { type: 'connected' }
   | { type: 'disconnected'; error?: Error }
   | { type: 'reconnected'; downMs: number }
-  /** Messages published while the broker was unreachable: other nodes will not get them. */
-  | { type: 'gap'; topic: string; dropped: number };
+  /**
+   * Publications on `topic` that may not have reached every node.
+   * - side 'publish' (on the publishing node): a publication Redis did not take (broker
+   *   unreachable); `dropped` counts them per topic since the last (re)connection.
+   * - side 'receive' (on a receiving node): publications of node `origin` that never arrived
+   *   here, found from its sequence numbers (e.g. published after that node reconnected but
+   *   before this one had resubscribed); `dropped` is the number missing in this gap.
+   */
+  | { type: 'gap'; topic: string; dropped: number; side: 'publish' | 'receive'; origin?: string };
 
 /**
  * Carries publications between nodes. The hub delivers to its own subscribers itself and
@@ -42,4 +51,11 @@ export class InMemoryBroker implements Broker {
   onMessage(): void {}
   onEvent(): void {}
   async close(): Promise<void> {}
+}
+
+/** A broker could not reach its server at start (e.g. RedisBroker.connect()); `cause` says why. */
+export class BrokerUnreachableError extends WebSocketError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('WS_ERR_BROKER_UNREACHABLE', message, options);
+  }
 }

@@ -1,10 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { OP_TEXT } from '../codec/constants';
 import type { Conn } from '../conn/connection';
+import { WebSocketError } from '../errors';
 import { prepare, PreparedMessage } from '../frame/prepared';
 import { CloseCode } from '../protocol/close-code';
 import { InMemoryBroker, type Broker, type BrokerEvent, type BrokerMessage } from './broker';
 import { Subscriber } from './subscriber';
+
+/** Calls a user callback; what it throws must not stop the hub (nor the broker calling it). */
+function callSafely<T>(listener: ((value: T) => void) | undefined, value: T): void {
+  try {
+    listener?.(value);
+  } catch {
+    // Ignored by contract (HubOptions): a listener's failure is its own.
+  }
+}
 
 /** Hub settings. */
 export interface HubOptions {
@@ -14,8 +24,26 @@ export interface HubOptions {
   maxQueuedMessages?: number;
   /** Join several queued text messages into one newline-separated frame. Default false. */
   batchText?: boolean;
-  /** Broker events: disconnections, reconnections, publications other nodes missed. */
+  /** Broker events: disconnections, reconnections, publications other nodes missed. A listener that throws is ignored. */
   onBrokerEvent?: (event: BrokerEvent) => void;
+  /** A subscriber was dropped (its connection closed with 1008 or 1011). A listener that throws is ignored. */
+  onDrop?: (event: HubDropEvent) => void;
+}
+
+/**
+ * Why the hub dropped a subscriber. Never silent: the connection is closed with `code` and
+ * this event is reported (`onDrop`).
+ * - 'queue-full': it fell `maxQueuedMessages` behind (a peer that does not read): 1008.
+ * - 'send-failed': a send rejected or threw while the connection was open (its pump cannot
+ *   deliver any more): 1011, RFC 6455 §7.4.1 "an unexpected condition that prevented it from
+ *   fulfilling the request".
+ */
+export interface HubDropEvent {
+  conn: Conn;
+  reason: 'queue-full' | 'send-failed';
+  code: 1008 | 1011;
+  /** The send's error ('send-failed'). */
+  error?: unknown;
 }
 
 /** Options of publish(). */
@@ -32,8 +60,10 @@ export interface PublishOptions {
  *
  * A publication is encoded once (a PreparedMessage, compressed once per parameter set
  * without context takeover) and queued per subscriber; a subscriber whose queue is full is
- * dropped with 1008, so one slow reader never slows the others. Connections leave every
- * topic when they close.
+ * dropped with 1008, so one slow reader never slows the others; one whose send fails is
+ * dropped with 1011 (`onDrop` reports both). Connections leave every topic when they close.
+ * A connection has one subscriber record from its first subscribe() until it closes,
+ * whatever topics it joins and leaves.
  *
  *     node A ─┐                        ┌─ node B
  *   publish ──┼─► local subscribers    │
@@ -47,14 +77,23 @@ export class Hub {
   private readonly broker: Broker;
   private readonly maxQueued: number;
   private readonly batchText: boolean;
+  private readonly onDrop: ((event: HubDropEvent) => void) | undefined;
+  private readonly onBrokerEvent: ((event: BrokerEvent) => void) | undefined;
+  private readonly onSendFailed = (subscriber: Subscriber, error: unknown) => this.drop(subscriber, 'send-failed', error);
   private closed = false;
 
   constructor(options: HubOptions = {}) {
     this.broker = options.broker ?? new InMemoryBroker();
     this.maxQueued = options.maxQueuedMessages ?? 256;
+    // NaN would never count as full: one stalled reader could then queue without bound.
+    if (!Number.isSafeInteger(this.maxQueued) || this.maxQueued < 1) {
+      throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `maxQueuedMessages must be a whole number of at least 1, not ${String(this.maxQueued)}`);
+    }
     this.batchText = options.batchText ?? false;
+    this.onDrop = options.onDrop;
+    this.onBrokerEvent = options.onBrokerEvent;
     this.broker.onMessage((topic, message) => this.fromBroker(topic, message));
-    this.broker.onEvent((event) => options.onBrokerEvent?.(event));
+    this.broker.onEvent((event) => callSafely(this.onBrokerEvent, event));
   }
 
   /** Subscribes `conn` to `topic`. */
@@ -62,28 +101,27 @@ export class Hub {
     if (this.closed || conn.readyState !== 'open') return;
     let subscriber = this.subscribers.get(conn);
     if (subscriber === undefined) {
-      subscriber = new Subscriber(conn, this.maxQueued, this.batchText);
+      // Once per connection: kept (topics or none) until it closes, so that room switches
+      // add no record and no second `closed` reaction (issue 12, finding 20).
+      subscriber = new Subscriber(conn, this.maxQueued, this.batchText, this.onSendFailed);
       this.subscribers.set(conn, subscriber);
       void conn.closed.then(() => this.remove(conn));
     }
+    if (subscriber.topics.has(topic)) return;
     subscriber.topics.add(topic);
     let members = this.topicsByName.get(topic);
     if (members === undefined) {
       this.topicsByName.set(topic, (members = new Set()));
-      this.broker.subscribe(topic);
+      this.brokerCall(() => this.broker.subscribe(topic));
     }
     members.add(subscriber);
   }
 
-  /** Unsubscribes `conn` from `topic`. */
+  /** Unsubscribes `conn` from `topic` (its record stays until it closes: see subscribe()). */
   unsubscribe(conn: Conn, topic: string): void {
     const subscriber = this.subscribers.get(conn);
     if (subscriber === undefined || !subscriber.topics.delete(topic)) return;
     this.leave(subscriber, topic);
-    if (subscriber.topics.size === 0) {
-      subscriber.stop();
-      this.subscribers.delete(conn);
-    }
   }
 
   /** The topics `conn` is subscribed to. */
@@ -101,21 +139,49 @@ export class Hub {
     if (this.closed) return;
     const message = data instanceof PreparedMessage ? data : prepare(data, { binary: options.binary });
     this.deliver(topic, message, options.except);
-    this.broker.publish(topic, { origin: this.nodeId, binary: message.opcode !== OP_TEXT, data: message.payload });
+    try {
+      this.broker.publish(topic, { origin: this.nodeId, binary: message.opcode !== OP_TEXT, data: message.payload });
+    } catch {
+      // Broker's contract is to never throw; one that does has not carried this publication.
+      callSafely(this.onBrokerEvent, { type: 'gap', topic, dropped: 1, side: 'publish' });
+    }
   }
 
-  /** Closes every subscribed connection with `code` and releases the broker. */
+  /** Closes every subscribed connection with `code` (1001 if it may not be sent) and releases the broker. */
   async close(code: number = CloseCode.GoingAway, reason = 'hub closing'): Promise<void> {
     this.closed = true;
-    const conns = [...this.subscribers.keys()];
+    const conns = [...this.subscribers.values()].filter((s) => s.topics.size > 0).map((s) => s.conn);
     for (const subscriber of this.subscribers.values()) subscriber.stop();
-    await Promise.all(conns.map((conn) => conn.close(code, reason).catch(() => conn.closed)));
+    await Promise.all(conns.map(async (conn) => {
+      try {
+        await conn.close(code, reason);
+      } catch {
+        await conn.close(CloseCode.GoingAway, 'hub closing'); // `code` or `reason` may not be sent
+      }
+    }));
     await this.broker.close();
   }
 
   private fromBroker(topic: string, message: BrokerMessage): void {
-    if (message.origin === this.nodeId) return; // delivered locally when published
-    this.deliver(topic, prepare(message.data, { binary: message.binary }), undefined);
+    if (this.closed || message.origin === this.nodeId) return; // own ones: delivered locally when published
+    if (!(message.data instanceof Uint8Array)) return; // a broker handing over something that is not bytes
+    let prepared: PreparedMessage;
+    try {
+      prepared = prepare(message.data, { binary: message.binary });
+    } catch {
+      return; // nothing deliverable
+    }
+    this.deliver(topic, prepared, undefined);
+  }
+
+  /** Runs a broker call that must not throw (Broker's contract); false if it did anyway. */
+  private brokerCall(call: () => void): boolean {
+    try {
+      call();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private deliver(topic: string, message: PreparedMessage, except: Conn | undefined): void {
@@ -123,14 +189,27 @@ export class Hub {
     if (members === undefined) return;
     for (const subscriber of members) {
       if (subscriber.conn === except) continue;
-      if (!subscriber.offer(message)) this.drop(subscriber);
+      if (!subscriber.offer(message)) this.drop(subscriber, 'queue-full', undefined);
     }
   }
 
-  /** A subscriber fell too far behind: close it with 1008 and forget it. */
-  private drop(subscriber: Subscriber): void {
-    this.remove(subscriber.conn);
-    if (subscriber.conn.readyState === 'open') void subscriber.conn.close(CloseCode.PolicyViolation, 'too slow: send queue full').catch(() => {});
+  /**
+   * A subscriber that cannot deliver: forget it, close its connection (1008 when it fell too
+   * far behind, 1011 when a send failed) and report it. A connection already closing is
+   * only forgotten: its close is the report.
+   */
+  private drop(subscriber: Subscriber, reason: HubDropEvent['reason'], error: unknown): void {
+    const { conn } = subscriber;
+    if (this.subscribers.get(conn) !== subscriber) return; // dropped or removed already
+    this.remove(conn);
+    if (conn.readyState !== 'open') return;
+    const code = reason === 'queue-full' ? CloseCode.PolicyViolation : CloseCode.InternalError;
+    try {
+      void conn.close(code, reason === 'queue-full' ? 'too slow: send queue full' : 'send failed').catch(() => {});
+    } catch {
+      // close() threw at once: the connection is going anyway
+    }
+    callSafely(this.onDrop, { conn, reason, code, error });
   }
 
   private remove(conn: Conn): void {
@@ -147,7 +226,7 @@ export class Hub {
     members.delete(subscriber);
     if (members.size === 0) {
       this.topicsByName.delete(topic);
-      this.broker.unsubscribe(topic);
+      this.brokerCall(() => this.broker.unsubscribe(topic));
     }
   }
 }

@@ -15,9 +15,13 @@ function joinLines(messages: PreparedMessage[]): Uint8Array {
 }
 
 /**
- * One connection's side of a hub: a bounded queue of prepared messages and a write pump
- * that drains it, awaiting each send (backpressure). A peer that stops reading stops its
- * own pump; its queue fills and the hub drops it, without slowing anyone else.
+ * One connection's side of a hub, kept for the connection's whole life whatever its topics
+ * (one record per connection: switching rooms allocates nothing that outlives the switch).
+ * A bounded queue of prepared messages and a write pump that drains it, awaiting each send
+ * (backpressure). A peer that stops reading stops its own pump; its queue fills and the hub
+ * drops it, without slowing anyone else. A send that fails (rejects or throws) stops the
+ * pump and is reported to the hub through `onSendFailed`, which drops the subscriber
+ * visibly: a subscriber that cannot deliver is never kept.
  */
 export class Subscriber {
   readonly topics = new Set<string>();
@@ -25,14 +29,18 @@ export class Subscriber {
   private wake: (() => void) | null = null;
   private stopped = false;
 
-  constructor(readonly conn: Conn, private readonly maxQueued: number, private readonly batchText: boolean) {
+  constructor(
+    readonly conn: Conn,
+    private readonly maxQueued: number,
+    private readonly batchText: boolean,
+    private readonly onSendFailed: (subscriber: Subscriber, error: unknown) => void,
+  ) {
     void this.pump();
   }
 
-  /** Queues a message; false when the queue is full (the subscriber is stalled). */
+  /** Queues a message; false when the queue is full or the pump has stopped (it cannot deliver). */
   offer(message: PreparedMessage): boolean {
-    if (this.stopped) return true;
-    if (this.queue.length >= this.maxQueued) return false;
+    if (this.stopped || this.queue.length >= this.maxQueued) return false;
     this.queue.push(message);
     this.wake?.();
     return true;
@@ -58,13 +66,16 @@ export class Subscriber {
         continue;
       }
       try {
+        // send() may also throw synchronously (a closing connection): caught here alike.
         if (this.batchText && this.queue.length > 1 && this.queue.every((m) => m.opcode === OP_TEXT)) {
           await this.conn.send(joinLines(this.queue.splice(0)), { binary: false });
         } else {
           await this.conn.send(this.queue.shift()!);
         }
-      } catch {
-        this.stop(); // the connection is closing; the hub removes us on close
+      } catch (error) {
+        if (this.stopped) return;
+        this.stop();
+        this.onSendFailed(this, error);
       }
     }
   }

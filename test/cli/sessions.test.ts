@@ -43,7 +43,7 @@ describe('wasmws connect', () => {
     expect(client.stdout()).toContain('cannot close: the reason is 130 bytes; at most 123');
     expect(client.stderr()).toBe('');
     client.child.stdin.write('/close 4000 done, with words\n');
-    await client.waitFor(/closed 4000\n/); // the server echoes the code alone
+    await client.waitFor(/closed 4000 done, with words\n/); // the server echoes code and reason (#17)
     expect(await client.exited).toBe(0);
     await server.close({ timeoutMs: 200 });
     expect(closes).toEqual([[4000, 'done, with words']]);

@@ -69,7 +69,7 @@ describe.each(CODEC_TRANSPORTS)('client conformance, %s codec over %s', (codec, 
     await conn.closed;
   });
 
-  it('echoes the server close, waits for the server to end TCP, and reports a clean close', async () => {
+  it('echoes the server close with its code and reason, waits for the server to end TCP, and reports a clean close', async () => {
     const { conn, peer } = await withPeer(codec, transport, async (p) => {
       await p.send(serverFrame(OP_CLOSE, hex('0f a0 62 79 65')));
       await p.waitFrames(1);
@@ -77,7 +77,7 @@ describe.each(CODEC_TRANSPORTS)('client conformance, %s codec over %s', (codec, 
     });
     await expect(conn.read()).rejects.toBeInstanceOf(CloseError);
     expect(await conn.closed).toEqual({ code: 4000, reason: 'bye', wasClean: true });
-    expect(peer.closeFrame()).toEqual([4000, '']);
+    expect(peer.closeFrame()).toEqual([4000, 'bye']); // the reason too (issue 12, finding 17)
   });
 
   it('ends iteration quietly on a normal close', async () => {
@@ -104,7 +104,7 @@ describe.each(CODEC_TRANSPORTS)('client conformance, %s codec over %s', (codec, 
     });
     expect(await conn.close(1000, 'done')).toEqual({ code: 1000, reason: 'done', wasClean: true });
     expect(peer.closeFrame()).toEqual([1000, 'done']);
-    expect(() => conn.send('late')).toThrow(/closing or closed/);
+    await expect(conn.send('late')).rejects.toThrow(/closing or closed/);
   });
 
   it('gives up on a peer that never answers the close, after closeTimeoutMs', async () => {

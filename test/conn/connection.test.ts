@@ -22,7 +22,9 @@ describe('Conn API', () => {
     expect(() => conn.close(1000, 'é'.repeat(62))).toThrow(/124 bytes/);
     expect(() => conn.ping(new Uint8Array(126))).toThrow(/at most 125/);
     const closing = conn.close(3001, 'app');
-    expect(() => conn.send('x')).toThrow(/closing or closed/);
+    // A promise-returning API fails through its promise, never by throwing (issue 12, finding 9's rule).
+    await expect(conn.send('x')).rejects.toThrow(/closing or closed/);
+    await expect(conn.ping('x')).rejects.toMatchObject({ code: 'WS_ERR_ALREADY_CLOSED' });
     expect(await closing).toMatchObject({ code: 3001, wasClean: true });
     expect(await serverConn.closed).toMatchObject({ code: 3001, reason: 'app', wasClean: true });
     await server.close({ timeoutMs: 200 });

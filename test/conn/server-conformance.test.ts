@@ -151,7 +151,16 @@ describe.each(CODEC_TRANSPORTS)('server conformance, %s codec over %s', (codec, 
 
     it.each([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999])('echoes close code %d', async (code) => {
       const peer = await exchange(clientFrame(OP_CLOSE, new Uint8Array([code >> 8, code & 0xff, 0x6f, 0x6b])), 1);
-      expect(peer.closeFrame()?.[0]).toBe(code);
+      expect(peer.closeFrame()).toEqual([code, 'ok']); // code and reason echoed (issue 12, finding 17)
+      await peer.waitClosed();
+    });
+
+    it('echoes a close reason of the largest size, 123 bytes of UTF-8, byte for byte', async () => {
+      const reason = 'é'.repeat(61) + 'x'; // 123 bytes
+      const payload = concat([new Uint8Array([0x0f, 0xa1]), new TextEncoder().encode(reason)]);
+      const peer = await exchange(clientFrame(OP_CLOSE, payload), 1);
+      expect(peer.closeFrame()).toEqual([4001, reason]);
+      expect(peer.frames[0].payload).toEqual(payload);
       await peer.waitClosed();
     });
 

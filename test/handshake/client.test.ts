@@ -106,11 +106,11 @@ describe('dial through an HTTP proxy (CONNECT)', () => {
 
   it('reads HTTPS_PROXY / HTTP_PROXY / NO_PROXY when proxy is "env"', () => {
     const env = { HTTP_PROXY: 'http://proxy:3128', HTTPS_PROXY: 'http://secure-proxy:3128', NO_PROXY: 'internal.example,.corp:8080' };
-    expect(proxyFor(new URL('ws://a.example/'), 'env', env)?.host).toBe('proxy:3128');
-    expect(proxyFor(new URL('wss://a.example/'), 'env', env)?.host).toBe('secure-proxy:3128');
+    expect(proxyFor(new URL('ws://a.example/'), 'env', env)?.url.host).toBe('proxy:3128');
+    expect(proxyFor(new URL('wss://a.example/'), 'env', env)?.url.host).toBe('secure-proxy:3128');
     expect(proxyFor(new URL('ws://internal.example/'), 'env', env)).toBeUndefined();
     expect(proxyFor(new URL('ws://x.corp:8080/'), 'env', env)).toBeUndefined();
-    expect(proxyFor(new URL('ws://x.corp:9090/'), 'env', env)?.host).toBe('proxy:3128');
+    expect(proxyFor(new URL('ws://x.corp:9090/'), 'env', env)?.url.host).toBe('proxy:3128');
     expect(proxyFor(new URL('ws://a.example/'), false, env)).toBeUndefined();
   });
 });

@@ -30,7 +30,7 @@ describe('server opening handshake', () => {
   beforeAll(async () => {
     server = await serve({
       port: 0, path: '/ws', handshakeTimeoutMs: 300, maxHeadBytes: 8192, subprotocols: ['v2', 'v1'],
-      headers: { 'X-Served-By': 'wasmws' },
+      headers: { 'X-Served-By': 'wasmws', 'X-Split': 'a\r\nX-Injected: 1', 'Sec-WebSocket-Accept': 'forged', 'Bad Name': 'x' },
       onHandshakeError: (e) => errors.push(e),
     }, (conn) => { void conn.send(`proto=${conn.subprotocol}`); });
     port = server.address().port;
@@ -45,6 +45,9 @@ describe('server opening handshake', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n/);
     expect(answer).toContain('Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
     expect(answer).toContain('X-Served-By: wasmws');
+    // Extra headers that would split the response, repeat a handshake field or are no field at all are left out.
+    expect(answer).not.toMatch(/X-Split|X-Injected|forged|Bad Name/);
+    expect(answer.match(/Sec-WebSocket-Accept/g)).toHaveLength(1);
   });
 
   it('picks the subprotocol in the server\'s preference order', async () => {
@@ -66,12 +69,35 @@ describe('server opening handshake', () => {
     ['a path with no endpoint', good(0, '', 'GET', '/other'), 404],
     ['a 64 KiB header', good(0, `X-Big: ${'a'.repeat(65536)}\r\n`), 431],
     ['garbage', '\x16\x03\x01\x02\x00garbage\r\n\r\n', 400],
-  ])('rejects %s with %d and closes', async (_name, request, status) => {
+    ['two Host headers (RFC 9112 §3.2)', good(0, 'Host: evil.example\r\n'), 400],
+    ['an invalid Host value', good(0).replace('Host: 127.0.0.1:0', 'Host: a b'), 400],
+    ['two Origin headers', good(0, 'Origin: http://127.0.0.1:0\r\nOrigin: https://evil.example\r\n'), 400],
+    ['two Sec-WebSocket-Key headers', good(0, 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'), 400],
+    ['an Origin hidden behind a bare LF', good(0).replace('Version: 13\r\n', 'Version: 13\nOrigin: https://evil.example\r\n'), 400],
+    ['a folded header', good(0, 'X-Folded: a\r\n b\r\n'), 400],
+    ['a control byte in a header name', good(0, 'X\x01: 1\r\n'), 400],
+    ['HTTP/2.0 in the request line', good(0).replace('HTTP/1.1', 'HTTP/2.0'), 400],
+    ['a body announced by Content-Length', good(0, 'Content-Length: 5\r\n'), 400],
+    ['a body announced by Transfer-Encoding', good(0, 'Transfer-Encoding: chunked\r\n'), 400],
+  ])('rejects %s with the status it calls for, and closes', async (_name, request, status) => {
     const answer = await rawRequest(port, (request as string).replace(/127\.0\.0\.1:0/, `127.0.0.1:${port}`));
     expect(answer).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
     if (status === 426) expect(answer).toContain('Sec-WebSocket-Version: 13');
     expect(errors.at(-1)).toBeInstanceOf(HandshakeError);
     expect(errors.at(-1)?.status).toBe(status);
+  });
+
+  it('gives the handler headers in a null-prototype map: __proto__ and constructor are plain entries', async () => {
+    const seen = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      void serve({ port: 0 }, (conn) => { resolve(conn.request!.headers); conn.terminate(); }).then((s) => {
+        const p = s.address().port;
+        rawRequestOpen(p, good(p, '__proto__: x\r\nconstructor: y\r\ntoString: z\r\nContent-Length: 0\r\n')).then(() => s.close({ timeoutMs: 100 }), reject);
+      }, reject);
+    });
+    expect(Object.getPrototypeOf(seen)).toBeNull();
+    expect(seen.__proto__).toBe('x');
+    expect(seen.constructor).toBe('y');
+    expect(seen.tostring).toBe('z');
   });
 
   it('allows a same-origin page and a request without Origin', async () => {
@@ -117,6 +143,10 @@ describe('Upgrader on node:http', () => {
     const answer = await rawRequest(port, good(port).replace('Version: 13', 'Version: 7'));
     expect(answer).toMatch(/^HTTP\/1\.1 426 /);
     expect(errors[0]?.status).toBe(426);
+    // node:http keeps only the first of two Hosts; the raw header list still shows both.
+    const twoHosts = await rawRequest(port, good(port, 'Host: evil.example\r\n'));
+    expect(twoHosts).toMatch(/^HTTP\/1\.1 400 /);
+    expect(errors[1]?.message).toMatch(/more than one host/);
     http.close();
   });
 });

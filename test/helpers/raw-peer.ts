@@ -141,14 +141,17 @@ export async function rawClient(port: number, extraHeaders = '', allowRsv1 = fal
   return { peer, response: head };
 }
 
-/** A raw server peer: accepts one handshake per connection and hands each RawPeer to `onPeer`. */
-export async function rawServer(onPeer: (peer: RawPeer, request: string) => void | Promise<void>): Promise<{ server: Server; port: number }> {
+/**
+ * A raw server peer: accepts one handshake per connection and hands each RawPeer to `onPeer`.
+ * With `extensions`, the 101 agrees to them (Sec-WebSocket-Extensions) and RSV1 is allowed.
+ */
+export async function rawServer(onPeer: (peer: RawPeer, request: string) => void | Promise<void>, extensions?: string): Promise<{ server: Server; port: number }> {
   const server = createServer(async (socket) => {
     socket.setNoDelay(true);
     const { head, rest } = await readHead(socket);
     const key = /sec-websocket-key:\s*(\S+)/i.exec(head)?.[1] ?? '';
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKeyFor(key)}\r\n\r\n`);
-    const peer = new RawPeer(socket, 'server', rest);
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKeyFor(key)}\r\n${extensions ? `Sec-WebSocket-Extensions: ${extensions}\r\n` : ''}\r\n`);
+    const peer = new RawPeer(socket, 'server', rest, extensions !== undefined);
     socket.resume();
     await onPeer(peer, head);
   });

@@ -66,7 +66,7 @@ const tls = () => ({ ca: testCert().cert });
 describe('dial(url, { http2: true }) against an independent node:http2 server', () => {
   it('sends the extended CONNECT of RFC 8441 §4-5 and exchanges masked frames on the stream', async () => {
     const peer = await independentServer(() => ({ ':status': 200, 'sec-websocket-protocol': 'b' }));
-    const conn = await dial(`${peer.url}/chat?room=1`, { tls: tls(), http2: true, subprotocols: ['a', 'b'], headers: { Authorization: 'Bearer t', Connection: 'close' } });
+    const conn = await dial(`${peer.url}/chat?room=1`, { tls: tls(), http2: true, subprotocols: ['a', 'b'], headers: { Authorization: 'Bearer t' } });
     const h = peer.requests[0];
     expect(h).toMatchObject({
       ':method': 'CONNECT', ':protocol': 'websocket', ':scheme': 'https', ':path': '/chat?room=1',

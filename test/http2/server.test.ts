@@ -113,6 +113,7 @@ describe('rejections: the HTTP/1.1 statuses, on the stream only', () => {
     ['no sec-websocket-version', { 'sec-websocket-version': '' }, 426],
     [':protocol other than websocket', { ':protocol': 'webtransport' }, 400],
     ['a :path elsewhere', { ':path': '/other' }, 404],
+    ['a host header naming another authority', { host: 'evil.example' }, 400],
     ['an origin the policy refuses', { origin: 'https://evil.example' }, 403],
     ['a checkOrigin that throws', { origin: 'https://throws.example' }, 500],
     ['a subprotocol offer that is not a token', { 'sec-websocket-protocol': 'a b' }, 400],

@@ -95,7 +95,7 @@ describe('the packed package', () => {
   it('gives each subpath import and require files, each with types of its own format first', () => {
     for (const [subpath, conditions] of Object.entries(pkg.exports)) {
       if (subpath === './package.json') continue;
-      const name = subpath === '.' ? 'index' : subpath.slice(2);
+      const name = subpath === '.' ? 'index' : subpath.slice(2).replaceAll('/', '-'); // ./ws/register: ws-register
       expect(conditions, subpath).toEqual({
         import: { types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` },
         require: { types: `./dist/${name}.d.cts`, default: `./dist/${name}.cjs` },
@@ -156,7 +156,7 @@ describe('the packed package', () => {
     const bare = new Set<string>();
     for (const file of readdirSync(distDir).filter((f) => /\.c?js$/.test(f))) {
       const source = readFileSync(join(distDir, file), 'utf8');
-      for (const [, spec] of source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g)) {
+      for (const [, spec] of source.matchAll(/(?:\bfrom\s*|(?<!['"])\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g)) {
         if (!spec!.startsWith('.') && !spec!.startsWith('node:')) bare.add(spec!);
       }
     }

@@ -1,0 +1,74 @@
+import type { Socket } from 'node:net';
+import { HandshakeError } from '../errors';
+import { flatten } from './client';
+import { HttpHeadParser, type HttpHead } from './http-head';
+
+/** Response body bytes kept on a HandshakeError. */
+const MAX_ERROR_BODY_BYTES = 4096;
+/** How long an error response's body is waited for. */
+const ERROR_BODY_WAIT_MS = 500;
+
+/**
+ * Writes a request head and reads the response head; the socket is left paused after it,
+ * and the bytes that came after the head are in `rest`.
+ */
+export function exchangeHead(socket: Socket, request: string, maxHeadBytes = 16 * 1024): Promise<HttpHead> {
+  return new Promise((resolve, reject) => {
+    const parser = new HttpHeadParser(maxHeadBytes, 'response');
+    const cleanup = () => {
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+    };
+    const onData = (chunk: Uint8Array) => {
+      try {
+        const head = parser.push(chunk);
+        if (head === undefined) return;
+        socket.pause();
+        cleanup();
+        resolve(head);
+      } catch (err) {
+        cleanup();
+        reject(err);
+      }
+    };
+    const onError = (err: Error) => { cleanup(); reject(err); };
+    const onClose = () => { cleanup(); reject(new HandshakeError('connection closed before the handshake response')); };
+    socket.on('data', onData);
+    socket.once('error', onError);
+    socket.once('close', onClose);
+    socket.resume(); // a previous exchange (the proxy's CONNECT) left it paused
+    socket.write(request);
+  });
+}
+
+/** Up to 4 KiB of an error response's body, waiting at most 500 ms for it; never rejects. */
+export function readBody(socket: Socket, head: HttpHead): Promise<Uint8Array> {
+  const declared = Number(flatten(head.headers)['content-length'] ?? MAX_ERROR_BODY_BYTES);
+  const wanted = Math.min(Number.isFinite(declared) ? declared : MAX_ERROR_BODY_BYTES, MAX_ERROR_BODY_BYTES);
+  const parts: Uint8Array[] = [head.rest.subarray(0, wanted)];
+  let have = parts[0].length;
+  if (have >= wanted) return Promise.resolve(parts[0].slice());
+  return new Promise((resolve) => {
+    const finish = () => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('end', finish);
+      socket.off('error', finish);
+      const body = new Uint8Array(Math.min(have, wanted));
+      let at = 0;
+      for (const p of parts) { body.set(p.subarray(0, body.length - at), at); at += Math.min(p.length, body.length - at); }
+      resolve(body);
+    };
+    const onData = (chunk: Uint8Array) => {
+      parts.push(chunk);
+      have += chunk.length;
+      if (have >= wanted) finish();
+    };
+    const timer = setTimeout(finish, ERROR_BODY_WAIT_MS);
+    socket.on('data', onData);
+    socket.once('end', finish);
+    socket.once('error', finish); // a reset mid-body ends the body; unheard, it would crash the process
+    socket.resume();
+  });
+}

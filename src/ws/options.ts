@@ -1,0 +1,131 @@
+// ws's option names, and how each maps onto wasmws's own options.
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { ConnectionOptions } from 'node:tls';
+import { WebSocketError } from '../errors';
+import type { CompressionOptions } from '../extensions/deflate-negotiation';
+import type { ConnOptions } from '../options';
+
+/** ws's permessage-deflate object (ws's names; mapped onto wasmws's CompressionOptions). */
+export interface PerMessageDeflateOptions {
+  serverNoContextTakeover?: boolean;
+  clientNoContextTakeover?: boolean;
+  serverMaxWindowBits?: number;
+  clientMaxWindowBits?: number;
+  zlibDeflateOptions?: { level?: number; memLevel?: number; [key: string]: unknown };
+  zlibInflateOptions?: Record<string, unknown>;
+  threshold?: number;
+  concurrencyLimit?: number;
+}
+
+/** What verifyClient is given (ws's `info`). */
+export interface VerifyClientInfo {
+  origin: string | undefined;
+  secure: boolean;
+  req: IncomingMessage;
+}
+
+/** ws's verifyClient: synchronous (one argument) or with a callback (two). */
+export type VerifyClient =
+  | ((info: VerifyClientInfo) => boolean)
+  | ((info: VerifyClientInfo, done: (result: boolean, code?: number, message?: string, headers?: Record<string, string>) => void) => void);
+
+/** Options of `new WebSocketServer()`, as ws 8 names them. */
+export interface ServerOptions {
+  host?: string;
+  port?: number;
+  backlog?: number;
+  server?: HttpServer | HttpsServer;
+  noServer?: boolean;
+  path?: string;
+  verifyClient?: VerifyClient;
+  /** Picks the subprotocol from the client's offers; false for none. Read at each upgrade. */
+  handleProtocols?: (protocols: Set<string>, request: IncomingMessage) => string | false;
+  /** Keep a `clients` Set. Default true. */
+  clientTracking?: boolean;
+  /** Default false (as ws). */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Largest message accepted, in bytes (1009 above it). Default 100 MiB (as ws). */
+  maxPayload?: number;
+  /** Accepted and ignored: wasmws always validates UTF-8 (fail-fast). */
+  skipUTF8Validation?: boolean;
+  /** Accepted; only true is supported (wasmws always answers pings). */
+  autoPong?: boolean;
+  /** Accepted and ignored. */
+  allowSynchronousEvents?: boolean;
+  /** Not supported: throws when set. */
+  WebSocket?: undefined;
+}
+
+/** Options of `new WebSocket(address, protocols, options)` (the client), as ws 8 names them. */
+export interface ClientOptions extends Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'rejectUnauthorized' | 'servername' | 'ciphers' | 'checkServerIdentity' | 'minVersion' | 'maxVersion'> {
+  headers?: Record<string, string>;
+  /** Milliseconds for the whole opening handshake. */
+  handshakeTimeout?: number;
+  /** Default true (as ws). */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  maxPayload?: number;
+  followRedirects?: boolean;
+  /** Default 10. */
+  maxRedirects?: number;
+  origin?: string;
+  /** Only 13 (RFC 6455). */
+  protocolVersion?: number;
+  skipUTF8Validation?: boolean;
+  autoPong?: boolean;
+  allowSynchronousEvents?: boolean;
+  /** Not supported: throws when set. */
+  agent?: unknown;
+  /** Not supported: throws when set. */
+  createConnection?: unknown;
+  /** Not supported: throws when set. */
+  finishRequest?: unknown;
+}
+
+/** ws's default maxPayload: 100 MiB. */
+export const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
+
+/** A clear error for something ws offers that this façade does not. */
+export function unsupported(what: string): WebSocketError {
+  return new WebSocketError('WS_ERR_INVALID_ARGUMENT', `wasmws/ws: ${what} is not supported`);
+}
+
+/** ws's perMessageDeflate value as wasmws's `compression`. */
+export function toCompression(value: boolean | PerMessageDeflateOptions | undefined, fallback: boolean): false | CompressionOptions {
+  const enabled = value ?? fallback;
+  if (enabled === false) return false;
+  if (enabled === true) return {};
+  const result: CompressionOptions = {};
+  if (enabled.threshold !== undefined) result.threshold = enabled.threshold;
+  if (enabled.serverNoContextTakeover !== undefined) result.serverNoContextTakeover = enabled.serverNoContextTakeover;
+  if (enabled.clientNoContextTakeover !== undefined) result.clientNoContextTakeover = enabled.clientNoContextTakeover;
+  // ws takes `true` for "offer the parameter with no value": wasmws's default offer already does.
+  if (typeof enabled.serverMaxWindowBits === 'number') result.serverMaxWindowBits = enabled.serverMaxWindowBits;
+  if (typeof enabled.clientMaxWindowBits === 'number') result.clientMaxWindowBits = enabled.clientMaxWindowBits;
+  if (enabled.zlibDeflateOptions?.level !== undefined) result.level = enabled.zlibDeflateOptions.level;
+  if (enabled.zlibDeflateOptions?.memLevel !== undefined) result.memLevel = enabled.zlibDeflateOptions.memLevel;
+  if (enabled.concurrencyLimit !== undefined) result.concurrency = enabled.concurrencyLimit;
+  return result;
+}
+
+/**
+ * The Conn options that make a connection behave as a ws socket: ws has no keepalive of its
+ * own (applications ping), buffers sends without bound, and caps messages at maxPayload.
+ */
+export function toConnOptions(maxPayload: number | undefined): ConnOptions {
+  // As ws: 0 means no limit.
+  const maxMessageBytes = maxPayload === undefined ? DEFAULT_MAX_PAYLOAD : maxPayload > 0 ? maxPayload : Number.MAX_SAFE_INTEGER;
+  return {
+    maxMessageBytes,
+    pingIntervalMs: 0,
+    maxBufferedBytes: Number.MAX_SAFE_INTEGER,
+  };
+}
+
+/** TLS options of a client, as node:tls takes them. */
+export function toTlsOptions(options: ClientOptions): ConnectionOptions {
+  const keys = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername', 'ciphers', 'checkServerIdentity', 'minVersion', 'maxVersion'] as const;
+  const tls: Record<string, unknown> = {};
+  for (const key of keys) if (options[key] !== undefined) tls[key] = options[key];
+  return tls as ConnectionOptions;
+}

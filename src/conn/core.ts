@@ -42,7 +42,7 @@ export interface ConnSocket extends WritableSocket {
   pause(): unknown;
   resume(): unknown;
   setNoDelay?(noDelay?: boolean): unknown;
-  readonly remoteAddress?: string;
+  readonly remoteAddress?: string | undefined;
   readonly destroyed: boolean;
   /** The peer's FIN was read (node:net); checked when a Conn is made on a socket. */
   readonly readableEnded?: boolean;

@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import type { Conn, ConnSocket } from './conn/connection';
 import { HandshakeError } from './errors';
+import { repeatedSingleField } from './handshake/server';
 import { rejectStream } from './server-http2-upgrade';
 import type { ServeOptions, Upgrader, WebSocketServer } from './server';
 import { CloseCode } from './protocol/close-code';
@@ -60,6 +61,11 @@ export function serveSecure(options: ServeOptions, upgrader: Upgrader, hooks: Se
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', ignoreError);
     const request = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers };
+    const repeated = repeatedSingleField(req.rawHeaders ?? []); // as upgrade(): node:http keeps only the first Host
+    if (repeated) {
+      upgrader.reject(socket, repeated, request);
+      return;
+    }
     if (options.path !== undefined && pathOf(request.url) !== options.path) {
       upgrader.reject(socket, new HandshakeError(`no WebSocket endpoint at ${pathOf(request.url)}`, 404), request);
       return;

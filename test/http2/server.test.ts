@@ -1,5 +1,6 @@
 import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dial } from '../../src/client';
@@ -202,6 +203,17 @@ describe('one port, both protocols', () => {
     expect((await h2.read()).text()).toBe('over 2');
     expect(await h1.close()).toMatchObject({ code: 1000, wasClean: true });
     expect(await h2.close()).toMatchObject({ code: 1000, wasClean: true });
+  });
+
+  it('refuses an HTTP/1.1 upgrade with two Host headers (400), as serve() over TCP does', async () => {
+    const { port } = await echoServer();
+    const socket = tlsConnect({ host: '127.0.0.1', port, ca: testCert().cert, servername: 'localhost', ALPNProtocols: ['http/1.1'] });
+    cleanup.push(() => socket.destroy());
+    await new Promise((resolve, reject) => { socket.once('secureConnect', resolve); socket.once('error', reject); });
+    socket.write(`GET / HTTP/1.1\r\nHost: localhost:${port}\r\nHost: evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
+      + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    const head = await new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString('latin1'))));
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
   });
 
   it('answers a plain HTTP/1.1 request with 426', async () => {

@@ -19,6 +19,12 @@ export type SessionResult = PooledSession | { alpn: string };
 
 const pool = new Map<string, Promise<SessionResult>>();
 
+/** How long an origin whose ALPN chose HTTP/1.1 is remembered as such. */
+export const NO_H2_MEMORY_MS = 30_000;
+
+/** Origins (pool keys) that chose HTTP/1.1, until when: 'auto' then skips the probe. */
+const withoutH2 = new Map<string, { alpn: string; until: number }>();
+
 /**
  * The pool key: origin plus the TLS options, so two dials with different trust or client
  * certificates never share a session. Options holding functions or objects that JSON cannot
@@ -44,6 +50,9 @@ function poolKey(host: string, port: number, tls: ConnectionOptions | undefined)
  */
 export function openSession(host: string, port: number, tls: ConnectionOptions | undefined, timeoutMs: number): Promise<SessionResult> {
   const key = poolKey(host, port, tls);
+  const known = key === undefined ? undefined : withoutH2.get(key);
+  if (known && known.until > Date.now()) return Promise.resolve({ alpn: known.alpn });
+  if (known) withoutH2.delete(key!);
   const pooled = key === undefined ? undefined : pool.get(key);
   if (pooled) {
     return pooled.then((found) => ('alpn' in found || usable(found) ? found : reopen()));
@@ -54,8 +63,12 @@ export function openSession(host: string, port: number, tls: ConnectionOptions |
     const opening = createSession(host, port, tls, timeoutMs, () => { if (key !== undefined && pool.get(key) === opening) pool.delete(key); });
     if (key !== undefined) {
       pool.set(key, opening);
-      // An origin without h2, or a failed opening, is not remembered.
-      opening.then((found) => { if ('alpn' in found && pool.get(key) === opening) pool.delete(key); }, () => { if (pool.get(key) === opening) pool.delete(key); });
+      // An origin without h2 is remembered for a while (no probe per dial); a failure is not.
+      opening.then((found) => {
+        if (!('alpn' in found)) return;
+        if (pool.get(key) === opening) pool.delete(key);
+        withoutH2.set(key, { alpn: found.alpn, until: Date.now() + NO_H2_MEMORY_MS });
+      }, () => { if (pool.get(key) === opening) pool.delete(key); });
     }
     return opening;
   }

@@ -206,10 +206,14 @@ describe('fallback', () => {
     await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
     cleanup.push(() => { https.closeAllConnections(); https.close(); });
     const url = `wss://localhost:${(https.address() as AddressInfo).port}/`;
+    let connections = 0;
+    https.on('connection', () => connections++); // TCP connections
     await expect(dial(url, { tls: tls(), http2: true })).rejects.toThrow(/ALPN/);
-    const conn = await dial(url, { tls: tls(), http2: 'auto' });
-    expect(conn.readyState).toBe('open');
-    conn.terminate();
+    await expect.poll(() => connections).toBe(1); // the ALPN probe
+    const conns = [await dial(url, { tls: tls(), http2: 'auto' }), await dial(url, { tls: tls(), http2: 'auto' })];
+    expect(conns.map((c) => c.readyState)).toEqual(['open', 'open']);
+    await expect.poll(() => connections).toBe(3); // remembered: no second probe, one connection per dial
+    for (const c of conns) c.terminate();
   });
 
   it('ws:// with http2: true is a HandshakeError; with auto it dials HTTP/1.1', async () => {

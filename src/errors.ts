@@ -52,6 +52,7 @@ export class WebSocketError extends Error {
 
 /** The peer broke RFC 6455 (or a limit): the connection is closed with `closeCode`. */
 export class ProtocolError extends WebSocketError {
+  /** The close code the connection is failed with: 1002, 1007, 1009, ... */
   readonly closeCode: ProtocolCloseCode;
   constructor(code: ErrorCode, closeCode: ProtocolCloseCode, message: string, options?: ErrorOptions) {
     super(code, message, options);
@@ -77,8 +78,11 @@ export class HandshakeError extends WebSocketError {
 
 /** The connection closed while something was waiting on it; `closeCode` says how. */
 export class CloseError extends WebSocketError {
+  /** The close code received (or sent, when we failed the connection); 1006 if none was exchanged. */
   readonly closeCode: number;
+  /** The close reason that went with the code. */
   readonly reason: string;
+  /** True when both close frames were exchanged before TCP closed (RFC 6455 §7.1.5). */
   readonly wasClean: boolean;
   constructor(closeCode: number, reason: string, wasClean: boolean, options?: ErrorOptions) {
     super('WS_ERR_CLOSED', `connection closed: ${closeCode}${reason ? ` ${reason}` : ''}`, options);

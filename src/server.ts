@@ -66,6 +66,7 @@ export class Upgrader {
   private readonly connOptions: ResolvedConnOptions;
   private readonly policy: HandshakePolicy;
 
+  /** @param options The options this upgrader was made with; read at construction. */
   constructor(readonly options: UpgraderOptions = {}) {
     this.connOptions = resolveConnOptions(options, 'server');
     this.policy = guardedPolicy(options);
@@ -172,6 +173,7 @@ export interface ServeOptions extends UpgraderOptions {
 export interface ServerCloseOptions {
   /** Close code sent to every connection. Default 1001 (going away). */
   code?: number;
+  /** Close reason sent with the code. Default 'server shutting down'. */
   reason?: string;
   /** How long to wait for close handshakes before destroying what is left. Default 5 s. */
   timeoutMs?: number;

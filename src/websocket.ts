@@ -49,13 +49,21 @@ function ignore(): void {}
  * runtime's EventTarget reports it (Node: an uncaught exception); the socket carries on.
  */
 export class WebSocket extends EventTarget {
+  /** `readyState` 0: the handshake is under way. */
   static readonly CONNECTING = CONNECTING;
+  /** `readyState` 1: open, messages flow. */
   static readonly OPEN = OPEN;
+  /** `readyState` 2: the close handshake has begun. */
   static readonly CLOSING = CLOSING;
+  /** `readyState` 3: closed. */
   static readonly CLOSED = CLOSED;
+  /** `readyState` 0: the handshake is under way. */
   readonly CONNECTING = CONNECTING;
+  /** `readyState` 1: open, messages flow. */
   readonly OPEN = OPEN;
+  /** `readyState` 2: the close handshake has begun. */
   readonly CLOSING = CLOSING;
+  /** `readyState` 3: closed. */
   readonly CLOSED = CLOSED;
 
   /** The URL, normalized (http: and https: become ws: and wss:). */
@@ -105,6 +113,7 @@ export class WebSocket extends EventTarget {
   get binaryType(): BinaryType {
     return this.binary;
   }
+  /** Sets how binary messages are delivered (see the getter). */
   set binaryType(type: BinaryType) {
     if (type === 'blob' || type === 'arraybuffer' || type === 'nodebuffer') this.binary = type;
   }
@@ -119,15 +128,19 @@ export class WebSocket extends EventTarget {
 
   /** Called on `open`. */
   get onopen(): Listener<Event> { return this.handler('open'); }
+  /** Sets the `open` event handler (see the getter). */
   set onopen(fn: Listener<Event>) { this.setHandler('open', fn); }
   /** Called on each `message`. */
   get onmessage(): Listener<WebSocketMessageEvent> { return this.handler('message'); }
+  /** Sets the `message` event handler (see the getter). */
   set onmessage(fn: Listener<WebSocketMessageEvent>) { this.setHandler('message', fn); }
   /** Called on `error` (the connection failed; `close` follows). */
   get onerror(): Listener<Event> { return this.handler('error'); }
+  /** Sets the `error` event handler (see the getter). */
   set onerror(fn: Listener<Event>) { this.setHandler('error', fn); }
   /** Called on `close`. */
   get onclose(): Listener<WebSocketCloseEvent> { return this.handler('close'); }
+  /** Sets the `close` event handler (see the getter). */
   set onclose(fn: Listener<WebSocketCloseEvent>) { this.setHandler('close', fn); }
 
   /**

@@ -16,7 +16,7 @@ import page from './index.html?raw';
 export interface ChatOptions {
   port?: number;
   host?: string;
-  /** redis://host:port: run as one node of a multi-node chat (see README "Scaling out"). */
+  /** redis://host:port: run as one node of a multi-node chat (see docs/scaling-out.md). */
   redis?: string;
 }
 

@@ -1,11 +1,16 @@
 /** A decoded frame header. One instance per caller, reused for every frame. RFC 6455 §5.2. */
 export interface FrameHeader {
+  /** FIN: the final frame of its message. */
   fin: boolean;
+  /** RSV1: set on the first frame of a compressed message (RFC 7692). */
   rsv1: boolean;
+  /** RSV2: no extension here defines it. */
   rsv2: boolean;
+  /** RSV3: no extension here defines it. */
   rsv3: boolean;
   /** 0x0-0xF; the codec rejects reserved opcodes. */
   opcode: number;
+  /** The payload is masked (every client frame, no server frame). */
   masked: boolean;
   /** The 4 key bytes read big-endian into a u32 (0 when unmasked). */
   maskKey: number;
@@ -24,6 +29,7 @@ export type CodecName = 'js' | 'wasm';
  * Every implementation gives byte-identical results on every input; `js` is the reference.
  */
 export interface FrameCodec {
+  /** Which implementation this is: `'js'` or `'wasm'`. */
   readonly name: CodecName;
   /** True when the implementation uses v128 SIMD. */
   readonly simd: boolean;

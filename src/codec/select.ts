@@ -32,6 +32,7 @@ export const WASM_SCAN_MIN_BYTES = 256;
 
 /** Thrown by every method of an unavailable wasm codec, and by selectCodec('wasm'). */
 export class CodecUnavailableError extends Error {
+  /** Stable error code. */
   readonly code = 'WS_ERR_CODEC_UNAVAILABLE';
   constructor(cause: Error) {
     super(`the wasm codec is unavailable: ${cause.message}`, { cause });

@@ -12,20 +12,29 @@ export type { CloseInfo, ConnSocket } from './core';
 
 /** The upgrade request as the server saw it. */
 export interface UpgradeRequest {
+  /** The request method (`GET`). */
   method: string;
+  /** The request target, e.g. `/ws?room=1`. */
   url: string;
+  /** The request headers, names in lower case. */
   headers: Record<string, string | string[] | undefined>;
 }
 
 /** What the handshake hands to a new Conn. */
 export interface ConnInit {
+  /** The socket the connection runs on, after the handshake. */
   socket: ConnSocket;
+  /** `'server'` or `'client'`: decides masking and who ends TCP first. */
   role: Role;
+  /** Limits, timeouts and the codec; unset ones take their defaults. */
   options?: ConnOptions;
   /** Bytes that arrived after the handshake, before the Conn existed. */
   head?: Uint8Array;
+  /** The subprotocol the handshake agreed on, if any. */
   subprotocol?: string;
+  /** The `Sec-WebSocket-Extensions` the handshake agreed on, if any. */
   extensions?: string;
+  /** The upgrade request (server side). */
   request?: UpgradeRequest;
   /** permessage-deflate, when the handshake agreed to it. */
   deflate?: PerMessageDeflate;
@@ -81,6 +90,7 @@ export class Conn implements AsyncIterable<Message> {
   get onPing(): ((payload: Uint8Array) => void) | undefined {
     return this.core.onPing;
   }
+  /** Sets the ping listener (see the getter). */
   set onPing(listener: ((payload: Uint8Array) => void) | undefined) {
     this.core.onPing = listener;
   }
@@ -89,6 +99,7 @@ export class Conn implements AsyncIterable<Message> {
   get onPong(): ((payload: Uint8Array) => void) | undefined {
     return this.core.onPong;
   }
+  /** Sets the pong listener (see the getter). */
   set onPong(listener: ((payload: Uint8Array) => void) | undefined) {
     this.core.onPong = listener;
   }

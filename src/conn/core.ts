@@ -27,6 +27,7 @@ import type { Conn } from './connection';
 export interface CloseInfo {
   /** The close code received (or sent, when we failed the connection); 1006 if none was exchanged. */
   code: number;
+  /** The close reason that went with the code. */
   reason: string;
   /** True when both close frames were exchanged before TCP closed. RFC 6455 §7.1.5. */
   wasClean: boolean;
@@ -34,15 +35,25 @@ export interface CloseInfo {
 
 /** The socket a Conn runs on: node:net Socket and tls.TLSSocket fit. */
 export interface ConnSocket extends WritableSocket {
+  /** Each chunk read from the socket. */
   on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
+  /** The socket closed (`close`), the peer's FIN arrived (`end`), or the write buffer drained (`drain`). */
   on(event: 'close' | 'end' | 'drain', listener: () => void): unknown;
+  /** A socket error; `close` follows. */
   on(event: 'error', listener: (err: Error) => void): unknown;
+  /** Ends our half of the connection (TCP FIN) after what is written. */
   end(): unknown;
+  /** Closes the socket at once. */
   destroy(): unknown;
+  /** Stops reading (backpressure): no `data` until resume(). */
   pause(): unknown;
+  /** Reads again after pause(). */
   resume(): unknown;
+  /** Turns Nagle's algorithm off (node:net); called when present. */
   setNoDelay?(noDelay?: boolean): unknown;
+  /** The peer's address, when the socket knows it. */
   readonly remoteAddress?: string | undefined;
+  /** True once the socket is closed. */
   readonly destroyed: boolean;
   /** The peer's FIN was read (node:net); checked when a Conn is made on a socket. */
   readonly readableEnded?: boolean;

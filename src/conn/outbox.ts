@@ -6,10 +6,15 @@ import { defer } from './defer';
 export interface WritableSocket {
   /** `callback` runs once the socket no longer needs `data`. */
   write(data: Uint8Array, callback?: (error?: Error | null) => void): boolean;
+  /** Holds writes back until uncork(), so that one turn goes out in one write. */
   cork(): void;
+  /** Writes what was held since cork(). */
   uncork(): void;
+  /** Bytes the socket holds, not yet written. */
   readonly writableLength: number;
+  /** True when the socket is over its high-water mark (a `drain` will follow). */
   readonly writableNeedDrain: boolean;
+  /** Called once, when the socket is writable again. */
   once(event: 'drain', listener: () => void): unknown;
 }
 

@@ -100,7 +100,7 @@ export class Sender {
     const full = this.overLimit(payload.length);
     if (full) return full;
     const outbox = this.outbox;
-    // A client's bytes are its own again once send() returns (README), but zlib reads them
+    // A client's bytes are its own again once send() returns (docs/conn-api.md), but zlib reads them
     // later: compress a copy. (A server, like ws, references payloads until written.)
     const input = this.writer.isMasking && typeof data !== 'string' && !(data instanceof PreparedMessage) ? payload.slice() : payload;
     const work = outbox.reserve(payload.length);

@@ -5,9 +5,13 @@ export const PERMESSAGE_DEFLATE = 'permessage-deflate';
 
 /** What one side agreed to: who keeps context, and each direction's LZ77 window (8-15 bits). */
 export interface DeflateParams {
+  /** The server resets its compressor after every message. */
   serverNoContextTakeover: boolean;
+  /** The client resets its compressor after every message. */
   clientNoContextTakeover: boolean;
+  /** The server's LZ77 window, 8-15 bits. */
   serverMaxWindowBits: number;
+  /** The client's LZ77 window, 8-15 bits. */
   clientMaxWindowBits: number;
 }
 

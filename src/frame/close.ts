@@ -7,6 +7,7 @@ import { CloseCode, isValidWireCloseCode, MAX_CLOSE_REASON_BYTES } from '../prot
 export interface ClosePayload {
   /** The code, or 1005 (NoStatus) when the payload was empty. */
   code: number;
+  /** The reason, UTF-8 decoded ('' when none). */
   reason: string;
 }
 

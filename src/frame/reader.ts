@@ -14,7 +14,9 @@ export type Role = 'server' | 'client';
 
 /** Options of a FrameReader; every limit has a default in protocol/limits.ts. */
 export interface FrameReaderOptions {
+  /** Which end this is: decides masking. */
   role: Role;
+  /** The codec that parses, masks and validates. */
   codec: FrameCodec;
   /** Largest message, summed over its frames and checked from each header before buffering. */
   maxMessageBytes?: number;

@@ -9,7 +9,9 @@ import { takeOutput } from './write-pool';
 
 /** Options of a FrameWriter. */
 export interface FrameWriterOptions {
+  /** Which end this is: decides masking. */
   role: Role;
+  /** The codec that parses, masks and validates. */
   codec: FrameCodec;
   /** Largest frame payload before a message is fragmented (default: never fragment). */
   maxFrameBytes?: number;

@@ -4,15 +4,30 @@ import { WebSocketError } from '../errors';
 export interface BrokerMessage {
   /** The publishing node's id: a node skips its own messages (it delivered them locally). */
   origin: string;
+  /** True for a binary message, false for text. */
   binary: boolean;
+  /** The message's bytes (UTF-8 for text). */
   data: Uint8Array;
 }
 
 /** What a broker reports about itself, for logs and metrics. */
 export type BrokerEvent =
-  | { type: 'connected' }
-  | { type: 'disconnected'; error?: Error }
-  | { type: 'reconnected'; downMs: number }
+  | {
+    /** The broker reached its server. */
+    type: 'connected';
+  }
+  | {
+    /** The connection to the server was lost; publications meanwhile reach local subscribers only. */
+    type: 'disconnected';
+    /** Why, when known. */
+    error?: Error;
+  }
+  | {
+    /** The broker is connected again and has resubscribed. */
+    type: 'reconnected';
+    /** How long it was down, in milliseconds. */
+    downMs: number;
+  }
   /**
    * Publications on `topic` that may not have reached every node.
    * - side 'publish' (on the publishing node): a publication Redis did not take (broker
@@ -21,7 +36,18 @@ export type BrokerEvent =
    *   here, found from its sequence numbers (e.g. published after that node reconnected but
    *   before this one had resubscribed); `dropped` is the number missing in this gap.
    */
-  | { type: 'gap'; topic: string; dropped: number; side: 'publish' | 'receive'; origin?: string };
+  | {
+    /** Publications may have been lost. */
+    type: 'gap';
+    /** The topic they were published on. */
+    topic: string;
+    /** How many. */
+    dropped: number;
+    /** Where the loss was seen: on the publisher, or on a receiver. */
+    side: 'publish' | 'receive';
+    /** The publishing node's id (side 'receive'). */
+    origin?: string;
+  };
 
 /**
  * Carries publications between nodes. The hub delivers to its own subscribers itself and

@@ -39,8 +39,11 @@ export interface HubOptions {
  *   fulfilling the request".
  */
 export interface HubDropEvent {
+  /** The connection dropped; the hub has closed it. */
   conn: Conn;
+  /** Why: its queue was full (it fell behind), or a send to it failed. */
   reason: 'queue-full' | 'send-failed';
+  /** The close code it was closed with: 1008 for queue-full, 1011 for send-failed. */
   code: 1008 | 1011;
   /** The send's error ('send-failed'). */
   error?: unknown;

@@ -7,16 +7,25 @@ import { decodeSyncRequest, decodeWire, encodeBeacon, encodeWire } from './wire'
 
 /** The part of a node-redis client (the `redis` package, v4 and later) the broker uses. */
 export interface RedisClientLike {
+  /** Opens the connection. */
   connect(): Promise<unknown>;
+  /** Publishes a message on a channel. */
   publish(channel: string, message: Buffer): Promise<unknown>;
+  /** Subscribes to a channel, its messages given as bytes (buffer mode). */
   subscribe(channel: string, listener: (message: Uint8Array, channel: Uint8Array) => void, bufferMode: true): Promise<unknown>;
+  /** Unsubscribes from a channel. */
   unsubscribe(channel: string): Promise<unknown>;
+  /** Listens to the client's events (the broker uses `error` and `ready`). */
   on(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** Closes gracefully (newer node-redis; preferred to quit()). */
   close?(): Promise<unknown>;
+  /** Closes gracefully (older node-redis). */
   quit?(): Promise<unknown>;
   /** Drops the connection at once (connect() that failed: nothing to flush). */
   destroy?(): void;
+  /** Closes at once, dropping queued commands. */
   disconnect?(): Promise<unknown>;
+  /** True while connected and ready for commands. */
   readonly isReady: boolean;
 }
 
@@ -28,6 +37,7 @@ export interface RedisBrokerOptions {
   prefix?: string;
   /** Reconnection backoff: first and longest delay. Default 100 ms to 5 s, doubling. */
   minBackoffMs?: number;
+  /** Longest reconnection delay. Default 5,000 ms. */
   maxBackoffMs?: number;
   /**
    * How long connect() keeps trying before it rejects with a BrokerUnreachableError.

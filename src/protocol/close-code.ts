@@ -1,20 +1,32 @@
 /** Close status codes. RFC 6455 §7.4.1, and the IANA registry. */
 export const CloseCode = {
+  /** Normal closure: the purpose of the connection was fulfilled. */
   Normal: 1000,
+  /** Going away: a server shutting down, a page navigated away. */
   GoingAway: 1001,
+  /** The peer broke the protocol. */
   ProtocolError: 1002,
+  /** A data type the endpoint cannot accept (e.g. binary where only text is expected). */
   UnsupportedData: 1003,
   /** Reserved: never on the wire; reported when a close frame had no code. */
   NoStatus: 1005,
   /** Reserved: never on the wire; reported when the connection dropped without a close frame. */
   Abnormal: 1006,
+  /** Data inconsistent with its type: invalid UTF-8 in a text message. */
   InvalidPayload: 1007,
+  /** A policy was violated (e.g. a subscriber that fell behind). */
   PolicyViolation: 1008,
+  /** A message too big to process (over maxMessageBytes). */
   MessageTooBig: 1009,
+  /** Client: the server did not agree to an extension the client needs. */
   MandatoryExtension: 1010,
+  /** The endpoint failed unexpectedly (e.g. a handler that threw). */
   InternalError: 1011,
+  /** The service is restarting. */
   ServiceRestart: 1012,
+  /** Overloaded: try again later. */
   TryAgainLater: 1013,
+  /** A gateway or proxy got an invalid response upstream. */
   BadGateway: 1014,
   /** Reserved: never on the wire; reported when the TLS handshake failed. */
   TlsHandshake: 1015,

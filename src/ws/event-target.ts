@@ -9,11 +9,16 @@ const kAttribute = Symbol('wasmws.ws.attribute');
 export class WsEvent {
   /** The socket the event is about. */
   target: unknown = null;
+  /** @param type The event's name: `open`, `message`, `error` or `close`. */
   constructor(readonly type: string) {}
 }
 
 /** A 'message' event: `data` is a string for text, else as binaryType says. */
 export class WsMessageEvent extends WsEvent {
+  /**
+   * @param type The event's name.
+   * @param data The message, as `binaryType` says (text as a string).
+   */
   constructor(type: string, readonly data: unknown) {
     super(type);
   }
@@ -21,6 +26,12 @@ export class WsMessageEvent extends WsEvent {
 
 /** A 'close' event. */
 export class WsCloseEvent extends WsEvent {
+  /**
+   * @param type The event's name.
+   * @param code The close code.
+   * @param reason The close reason.
+   * @param wasClean True when both close frames were exchanged.
+   */
   constructor(type: string, readonly code: number, readonly reason: string, readonly wasClean: boolean) {
     super(type);
   }
@@ -28,7 +39,12 @@ export class WsCloseEvent extends WsEvent {
 
 /** An 'error' event. */
 export class WsErrorEvent extends WsEvent {
+  /** The error's message. */
   readonly message: string;
+  /**
+   * @param type The event's name.
+   * @param error The error.
+   */
   constructor(type: string, readonly error: Error) {
     super(type);
     this.message = error?.message ?? '';

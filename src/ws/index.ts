@@ -34,9 +34,18 @@ function notHere(name: string): () => never {
   };
 }
 
-/** ws's header helpers (`extension.parse/format`, `subprotocol.parse`): present, and they name themselves. */
-export const extension = { parse: notHere('ws.extension.parse'), format: notHere('ws.extension.format') };
-export const subprotocol = { parse: notHere('ws.subprotocol.parse') };
+/** ws's `extension` helper: present, and its functions throw naming themselves (not supported). */
+export const extension = {
+  /** Not supported: throws WS_ERR_INVALID_ARGUMENT. */
+  parse: notHere('ws.extension.parse'),
+  /** Not supported: throws WS_ERR_INVALID_ARGUMENT. */
+  format: notHere('ws.extension.format'),
+};
+/** ws's `subprotocol` helper: present, and its function throws naming itself (not supported). */
+export const subprotocol = {
+  /** Not supported: throws WS_ERR_INVALID_ARGUMENT. */
+  parse: notHere('ws.subprotocol.parse'),
+};
 
 export { WebSocket, WebSocketServer, WebSocketServer as Server, createWebSocketStream };
 export type { WsBinaryType } from './websocket';

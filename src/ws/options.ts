@@ -8,20 +8,37 @@ import type { ConnOptions } from '../options';
 
 /** ws's permessage-deflate object (ws's names; mapped onto wasmws's CompressionOptions). */
 export interface PerMessageDeflateOptions {
+  /** The server resets its compressor after every message. */
   serverNoContextTakeover?: boolean;
+  /** The client resets its compressor after every message. */
   clientNoContextTakeover?: boolean;
+  /** The server's LZ77 window, 8-15 (ws's `true` is wasmws's default offer). */
   serverMaxWindowBits?: number;
+  /** The client's LZ77 window, 8-15 (ws's `true` is wasmws's default offer). */
   clientMaxWindowBits?: number;
-  zlibDeflateOptions?: { level?: number; memLevel?: number; [key: string]: unknown };
+  /** zlib settings for outgoing messages: `level` and `memLevel` are used, other keys ignored. */
+  zlibDeflateOptions?: {
+    /** zlib compression level (wasmws's `level`). */
+    level?: number;
+    /** zlib memory level (wasmws's `memLevel`). */
+    memLevel?: number;
+    [key: string]: unknown;
+  };
+  /** Accepted and ignored. */
   zlibInflateOptions?: Record<string, unknown>;
+  /** Bytes below which a message goes out uncompressed (wasmws's default: 1024). */
   threshold?: number;
+  /** zlib jobs running at once in the process (wasmws's `concurrency`). */
   concurrencyLimit?: number;
 }
 
 /** What verifyClient is given (ws's `info`). */
 export interface VerifyClientInfo {
+  /** The `Origin` header, if any: wasmws/ws does no origin check, so decide here. */
   origin: string | undefined;
+  /** True when the request came over TLS. */
   secure: boolean;
+  /** The upgrade request. */
   req: IncomingMessage;
 }
 
@@ -32,12 +49,19 @@ export type VerifyClient =
 
 /** Options of `new WebSocketServer()`, as ws 8 names them. */
 export interface ServerOptions {
+  /** Host to listen on (with `port`). */
   host?: string;
+  /** Port to listen on: the server makes its own HTTP server. One of `port`, `server`, `noServer`. */
   port?: number;
+  /** The listen backlog (with `port`). */
   backlog?: number;
+  /** An HTTP(S) server whose `upgrade` events this server takes. */
   server?: HttpServer | HttpsServer;
+  /** No HTTP server: the application calls handleUpgrade(). */
   noServer?: boolean;
+  /** Only upgrades whose path is this one are taken. */
   path?: string;
+  /** Decides whether to accept a client (there is no other origin check). */
   verifyClient?: VerifyClient;
   /** Picks the subprotocol from the client's offers; false for none. Read at each upgrade. */
   handleProtocols?: (protocols: Set<string>, request: IncomingMessage) => string | false;
@@ -59,20 +83,27 @@ export interface ServerOptions {
 
 /** Options of `new WebSocket(address, protocols, options)` (the client), as ws 8 names them. */
 export interface ClientOptions extends Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'rejectUnauthorized' | 'servername' | 'ciphers' | 'checkServerIdentity' | 'minVersion' | 'maxVersion'> {
+  /** Extra request headers. */
   headers?: Record<string, string>;
   /** Milliseconds for the whole opening handshake. */
   handshakeTimeout?: number;
   /** Default true (as ws). */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Largest message accepted, in bytes (1009 above it; 0: no limit). Default 100 MiB (as ws). */
   maxPayload?: number;
+  /** Follow 3xx redirects (at most `maxRedirects`). Default false. */
   followRedirects?: boolean;
   /** Default 10. */
   maxRedirects?: number;
+  /** Sent as the `Origin` header. */
   origin?: string;
   /** Only 13 (RFC 6455). */
   protocolVersion?: number;
+  /** Accepted and ignored: wasmws always validates UTF-8 (fail-fast). */
   skipUTF8Validation?: boolean;
+  /** Accepted; only true is supported (wasmws always answers pings). */
   autoPong?: boolean;
+  /** Accepted and ignored. */
   allowSynchronousEvents?: boolean;
   /** Not supported: throws when set. */
   agent?: unknown;

@@ -6,9 +6,13 @@ import type { MessageWriter } from '../conn/message-writer';
 
 /** ws's send options. `mask` is accepted and ignored: RFC 6455 §5.3 fixes it by role. */
 export interface WsSendOptions {
+  /** Send as binary (default for Buffers and ArrayBuffers) or text (default for strings). */
   binary?: boolean;
+  /** Compress when permessage-deflate was agreed (default true). */
   compress?: boolean;
+  /** False sends a piece of a message; the next send with fin true (the default) ends it. */
   fin?: boolean;
+  /** Ignored: the role decides masking (RFC 6455 §5.3). */
   mask?: boolean;
 }
 

@@ -29,13 +29,21 @@ function notOpen(state: number): Error {
  * ping(data), pong(data), close(code, reason: Buffer), error, upgrade, unexpected-response.
  */
 export class WebSocket extends EventEmitter {
+  /** `readyState` 0: the handshake is under way. */
   static readonly CONNECTING = 0;
+  /** `readyState` 1: open, messages flow. */
   static readonly OPEN = 1;
+  /** `readyState` 2: the close handshake has begun. */
   static readonly CLOSING = 2;
+  /** `readyState` 3: closed. */
   static readonly CLOSED = 3;
+  /** `readyState` 0: the handshake is under way. */
   declare readonly CONNECTING: 0;
+  /** `readyState` 1: open, messages flow. */
   declare readonly OPEN: 1;
+  /** `readyState` 2: the close handshake has begun. */
   declare readonly CLOSING: 2;
+  /** `readyState` 3: closed. */
   declare readonly CLOSED: 3;
 
   private state: 0 | 1 | 2 | 3 = WebSocket.CONNECTING;
@@ -100,6 +108,7 @@ export class WebSocket extends EventEmitter {
   get binaryType(): Exclude<WsBinaryType, 'blob'> {
     return this.kind as Exclude<WsBinaryType, 'blob'>;
   }
+  /** Sets how binary messages arrive (see the getter); other values are ignored. */
   set binaryType(type: WsBinaryType) {
     if (BINARY_TYPES.has(type)) this.kind = type;
   }
@@ -221,19 +230,29 @@ export class WebSocket extends EventEmitter {
 
   // ── EventTarget (as ws) ──────────────────────────────────────────────────────────
 
+  /** Adds a listener as ws's EventTarget shim does (`open`, `message`, `error`, `close`); `once` removes it after one call. */
   addEventListener(type: string, handler: never, options?: { once?: boolean }): void {
     addEventListener(this, type, handler, options);
   }
+  /** Removes a listener added with addEventListener(). */
   removeEventListener(type: string, handler: never): void {
     removeEventListener(this, type, handler);
   }
+  /** The `open` handler set through the attribute, or null. */
   get onopen(): ((event: WsEvent) => void) | null { return getAttribute(this, 'open') as never; }
+  /** Sets the `open` handler, replacing the previous one (null removes it). */
   set onopen(handler: ((event: WsEvent) => void) | null) { setAttribute(this, 'open', handler); }
+  /** The `message` handler set through the attribute, or null. */
   get onmessage(): ((event: WsMessageEvent) => void) | null { return getAttribute(this, 'message') as never; }
+  /** Sets the `message` handler, replacing the previous one (null removes it). */
   set onmessage(handler: ((event: WsMessageEvent) => void) | null) { setAttribute(this, 'message', handler); }
+  /** The `error` handler set through the attribute, or null. */
   get onerror(): ((event: WsErrorEvent) => void) | null { return getAttribute(this, 'error') as never; }
+  /** Sets the `error` handler, replacing the previous one (null removes it). */
   set onerror(handler: ((event: WsErrorEvent) => void) | null) { setAttribute(this, 'error', handler); }
+  /** The `close` handler set through the attribute, or null. */
   get onclose(): ((event: WsCloseEvent) => void) | null { return getAttribute(this, 'close') as never; }
+  /** Sets the `close` handler, replacing the previous one (null removes it). */
   set onclose(handler: ((event: WsCloseEvent) => void) | null) { setAttribute(this, 'close', handler); }
 
   // ── wiring (called by the server and the client handshake) ──────────────────────

@@ -18,7 +18,7 @@ describe('memory per connection with compression', () => {
     const on = probe('on');
     expect(on.extensions).toMatch(/^permessage-deflate/);
     expect(noContext.extensions).toMatch(/server_no_context_takeover; client_no_context_takeover/);
-    // Per connection, both ends: README "Compression" table.
+    // Per connection, both ends: docs/compression.md, "Memory per connection".
     expect(off.bytesPerConnection).toBeLessThan(64 * 1024);
     expect(noContext.bytesPerConnection).toBeLessThan(off.bytesPerConnection + 64 * 1024);
     expect(on.bytesPerConnection).toBeLessThan(off.bytesPerConnection + 400 * 1024);

@@ -16,7 +16,13 @@ type AnyListener = (...args: unknown[]) => void;
  * is bound to this adapter; that is a handful of bindings per connection, nothing per message.
  */
 export class Http2StreamSocket implements ConnSocket {
-  constructor(readonly stream: Http2Stream) {}
+  /** The HTTP/2 stream this WebSocket runs on. */
+  readonly stream: Http2Stream;
+
+  /** Wraps `stream` (a node:http2 server or client stream whose response is under way). */
+  constructor(stream: Http2Stream) {
+    this.stream = stream;
+  }
 
   write(data: Uint8Array, callback?: (error?: Error | null) => void): boolean {
     return this.stream.write(data, callback);

@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import type { Conn, ConnSocket } from './conn/connection';
 import { HandshakeError } from './errors';
+import { encodeClosePayload } from './frame/close';
 import { repeatedSingleField } from './handshake/server';
 import { rejectStream } from './server-http2-upgrade';
 import type { ServeOptions, Upgrader, WebSocketServer } from './server';
@@ -109,6 +110,7 @@ export function serveSecure(options: ServeOptions, upgrader: Upgrader, hooks: Se
     address: () => server.address() as AddressInfo,
     connections: hooks.connections,
     async close({ code = CloseCode.GoingAway, reason = 'server shutting down', timeoutMs = 5000 } = {}) {
+      encodeClosePayload(code, reason); // a code or reason that may not be sent rejects before anything stops
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       await hooks.closeConnections(hooks.connections, code, reason, timeoutMs);
       for (const session of sessions) session.close(); // GOAWAY once the last streams are done

@@ -14,6 +14,7 @@ import { CloseCode } from './protocol/close-code';
 import { upgradeStream } from './server-http2-upgrade';
 import { negotiateUpgrade, serverDeflate } from './upgrade-negotiation';
 import { serveSecure, type SecureServeOptions } from './server-http2';
+import { encodeClosePayload } from './frame/close';
 
 /** Everything an Upgrader decides: handshake policy plus the options of the connections it makes. */
 export interface UpgraderOptions extends HandshakePolicy, ConnOptions {
@@ -185,7 +186,10 @@ export interface WebSocketServer {
   address(): AddressInfo;
   /** The open connections. */
   readonly connections: ReadonlySet<Conn>;
-  /** Graceful shutdown: stop accepting, close every connection, wait, then destroy the rest. */
+  /**
+   * Graceful shutdown: stop accepting, close every connection, wait, then destroy the rest.
+   * Rejects at once, changing nothing, on a code or reason that may not be sent.
+   */
   close(options?: ServerCloseOptions): Promise<void>;
 }
 
@@ -310,6 +314,9 @@ export function serve(options: ServeOptions, handler: ServeHandler): Promise<Web
     address: () => server.address() as AddressInfo,
     connections,
     async close({ code = CloseCode.GoingAway, reason = 'server shutting down', timeoutMs = 5000 } = {}) {
+      // A code or reason that may not be sent rejects before anything stops: found while
+      // closing the first connection, it left the listener closed and every connection open.
+      encodeClosePayload(code, reason);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of pending) socket.destroy();
       await closeConnections(connections, code, reason, timeoutMs);

@@ -30,7 +30,7 @@ export async function connectCommand(argv: string[]): Promise<number> {
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => onLine(conn, line));
   lines.on('close', () => { if (conn.readyState === 'open') void conn.close().catch(() => {}); });
-  void (async () => {
+  const printing = (async () => {
     try {
       for await (const message of conn) {
         process.stdout.write(message.type === 'text' ? `< ${message.text()}\n` : `< (binary, ${message.data.length} bytes)\n`);
@@ -38,6 +38,7 @@ export async function connectCommand(argv: string[]): Promise<number> {
     } catch { /* reported below */ }
   })();
   const info = await conn.closed;
+  await printing; // messages received before the close (some still inflating) are printed first
   lines.close();
   process.stdout.write(`closed ${info.code}${info.reason ? ` ${info.reason}` : ''}${info.wasClean ? '' : ' (not clean)'}\n`);
   return info.wasClean ? 0 : 1;

@@ -126,6 +126,8 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   private state: State = 'open';
   /** Our close frame is queued (nothing more may be sent); closeWritten: it is with the socket. */
   private closeSent = false;
+  /** The peer ended its half while our close echo was pending (see onPeerEnd). */
+  private peerEnded = false;
   private closeWritten = false;
   private closeReceived: { code: number; reason: string } | null = null;
   private failure: { code: number; reason: string; error: Error } | null = null;
@@ -228,8 +230,9 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
 
   close(code: number | undefined, reason: string): Promise<CloseInfo> {
     const payload = encodeClosePayload(code, reason);
-    // A failure already decided (its close frame goes out next turn) keeps its own code.
-    if (this.state === 'open' && !this.failure) this.startClosing(payload);
+    // A failure already decided (its close frame goes out next turn) keeps its own code, and
+    // a close received and about to be echoed keeps the peer's.
+    if (this.state === 'open' && !this.failure && !this.closeReceived) this.startClosing(payload);
     return this.closed;
   }
 
@@ -289,6 +292,10 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     if (this.state === 'open') void this.close(CloseCode.GoingAway, 'idle timeout').catch(() => {});
   }
 
+  get isReadingPaused(): boolean {
+    return this.readPausedBy !== 0;
+  }
+
   get isOpen(): boolean {
     return this.state === 'open';
   }
@@ -332,6 +339,12 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
    */
   onPeerEnd(): void {
     this.reader.halt();
+    // A Close came and its echo waits a turn (onCloseFrame): the echo goes out first, then
+    // our end. Over HTTP/2 a peer may send END_STREAM right after its Close (Chromium does).
+    if (this.closeReceived && !this.closeSent) {
+      this.peerEnded = true;
+      return;
+    }
     this.outbox.flush();
     this.socket.end();
   }
@@ -385,12 +398,19 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   private onCloseFrame(code: number, reason: string): void {
     this.reader.halt();
     this.closeReceived = { code, reason };
-    if (!this.closeSent) {
-      // Echo code and reason (RFC 6455 §5.5.1, as browsers and ws do); none: an empty close.
-      this.startClosing(code === CloseCode.NoStatus ? new Uint8Array(0) : encodeClosePayload(code, reason));
-    }
     this.inbox.fail(new CloseError(code, reason, true));
-    this.endTcpIfDone();
+    // The echo waits for the messages before the Close to be inflated, and a turn (as fail()
+    // does): replies made at once to them go out first (RFC 6455 §5.5.1). Bounded by closeTimeoutMs.
+    if (!this.closeSent) this.armCloseTimer(this.options.closeTimeoutMs);
+    const echo = () => defer(() => {
+      if (this.state === 'closed') return;
+      // Echo code and reason (RFC 6455 §5.5.1, as browsers and ws do); none: an empty close.
+      if (!this.closeSent) this.startClosing(code === CloseCode.NoStatus ? new Uint8Array(0) : encodeClosePayload(code, reason));
+      this.endTcpIfDone();
+      if (this.peerEnded) this.onPeerEnd();
+    });
+    if (this.inflater) this.inflater.whenIdle(echo);
+    else echo();
   }
 
   private failNow(code: number, reason: string, error: Error): void {
@@ -422,7 +442,8 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
 
   private armCloseTimer(ms: number): void {
     clearTimeout(this.closeTimer);
-    this.closeTimer = setTimeout(() => this.socket.destroy(), ms);
+    // The reads' CloseError says why (its cause), as for a pong deadline.
+    this.closeTimer = setTimeout(() => this.terminate(new TimeoutError(`close handshake not done within ${ms} ms`)), ms);
   }
 
   /** The server ends TCP once both close frames are exchanged (RFC 6455 §7.1.1). */

@@ -39,6 +39,9 @@ export class PendingMessage {
 
 type Entry = Message | PendingMessage;
 
+/** A complete message's reader: its bytes were released when it was taken from the queue. */
+function ignoreConsumed(): void {}
+
 /** The end of iteration: the close was clean and ordinary (1000, 1001, 1005). */
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
@@ -48,8 +51,16 @@ function endsIteration(error: Error): boolean {
     || error.closeCode === CloseCode.GoingAway || error.closeCode === CloseCode.NoStatus);
 }
 
-function bytesOf(entry: Entry): number {
-  return entry instanceof Message ? entry.data.length : entry.bytes;
+/**
+ * What a queued entry (or a streamed chunk) costs beyond its payload (its objects; a pending
+ * one's promises too), counted with its bytes: otherwise empty messages count 0 and a peer sending 6-byte empty
+ * frames fills the heap (~150 B each, ~650 B compressed) without ever pausing the socket.
+ */
+export const ENTRY_OVERHEAD_BYTES = 256;
+
+/** What an entry counts against the read buffer: its payload and its overhead. */
+function weightOf(entry: Entry): number {
+  return (entry instanceof Message ? entry.data.length : entry.bytes) + ENTRY_OVERHEAD_BYTES;
 }
 
 /**
@@ -62,7 +73,8 @@ function bytesOf(entry: Entry): number {
  * their frames have arrived; the close or failure is, in effect, the last entry: waiters
  * are told only once everything queued before it was read. A caller of read()/next()/
  * nextReader() gets the head only when it is ready, so order is arrival order whatever
- * inflates slower. Bytes held here (pending ones at their compressed size) are bounded:
+ * inflates slower. Bytes held here (pending ones at their compressed size, each entry with
+ * ENTRY_OVERHEAD_BYTES more) are bounded:
  * past `maxBytes` the socket is paused, and it resumes when the application has read below
  * half of it.
  *
@@ -133,7 +145,8 @@ export class Inbox implements AsyncIterator<Message> {
     const first = this.waiter;
     if (first?.kind !== 'reader' || this.queue.length > 0 || this.streaming) return undefined;
     this.nextWaiter();
-    const reader = new MessageReader(type, (bytes) => this.release(bytes));
+    // Each chunk counts its overhead too: a message sent in 1-byte fragments is 131,072 views.
+    const reader = new MessageReader(type, (bytes, chunks) => this.release(bytes + chunks * ENTRY_OVERHEAD_BYTES));
     this.streaming = reader;
     this.current = reader;
     const sink = reader.sink();
@@ -141,7 +154,7 @@ export class Inbox implements AsyncIterator<Message> {
     return {
       write: (data) => {
         if (reader.isDiscarded) return; // the application moved on: drop the rest unheld
-        this.hold(data.length);
+        this.hold(data.length + ENTRY_OVERHEAD_BYTES);
         sink.write(data);
       },
       end: () => { this.streaming = null; sink.end(); },
@@ -155,12 +168,13 @@ export class Inbox implements AsyncIterator<Message> {
       const waiter = this.nextWaiter();
       if (waiter !== null) return this.hand(waiter, message);
     }
+    const weight = message.data.length + ENTRY_OVERHEAD_BYTES;
     if (this.readyCount === this.queue.length) {
       this.readyCount++;
-      this.readyBytes += message.data.length;
+      this.readyBytes += weight;
     }
     this.queue.push(message);
-    this.hold(message.data.length);
+    this.hold(weight);
   }
 
   /** A compressed message arrived: it takes its place now and is filled once inflated. */
@@ -168,7 +182,7 @@ export class Inbox implements AsyncIterator<Message> {
     const pending = new PendingMessage(compressedBytes);
     this.queue.push(pending);
     this.inflating++;
-    this.hold(compressedBytes);
+    this.hold(compressedBytes + ENTRY_OVERHEAD_BYTES);
     return pending;
   }
 
@@ -185,7 +199,7 @@ export class Inbox implements AsyncIterator<Message> {
       const entry = queue[this.readyCount];
       if (entry instanceof PendingMessage && entry.message === null) break;
       this.readyCount++;
-      this.readyBytes += bytesOf(entry);
+      this.readyBytes += weightOf(entry);
     }
     this.serveWaiters();
   }
@@ -203,7 +217,7 @@ export class Inbox implements AsyncIterator<Message> {
     let dropped = 0;
     for (let i = at; i < this.queue.length; i++) {
       const entry = this.queue[i];
-      dropped += bytesOf(entry);
+      dropped += weightOf(entry);
       if (entry instanceof PendingMessage && entry.message === null) this.inflating--;
     }
     this.queue.length = at;
@@ -243,7 +257,7 @@ export class Inbox implements AsyncIterator<Message> {
     return this.inflating;
   }
 
-  /** Bytes counted against the read buffer (queued messages, unread streamed chunks). */
+  /** Bytes counted against the read buffer (queued messages with their overhead, unread streamed chunks). */
   get bufferedBytes(): number {
     return this.heldBytes;
   }
@@ -269,9 +283,9 @@ export class Inbox implements AsyncIterator<Message> {
     const entry = this.queue.shift()!;
     this.readyCount--;
     const message = entry instanceof Message ? entry : entry.message!;
-    const bytes = message.data.length;
-    this.readyBytes -= bytes;
-    this.release(bytes);
+    const weight = message.data.length + ENTRY_OVERHEAD_BYTES;
+    this.readyBytes -= weight;
+    this.release(weight);
     return message;
   }
 
@@ -301,7 +315,7 @@ export class Inbox implements AsyncIterator<Message> {
   }
 
   private readerOf(message: Message): MessageReader {
-    const reader = new MessageReader(message.type, () => {});
+    const reader = new MessageReader(message.type, ignoreConsumed);
     const sink = reader.sink();
     if (message.data.length > 0) sink.write(message.data);
     sink.end();

@@ -21,7 +21,8 @@ export class InflatePipeline {
   private tail: Promise<void> = Promise.resolve();
   private pending = 0;
   private stopped = false;
-  private onIdle: (() => void) | null = null;
+  /** Told once every message pushed so far is done (the close echo, then freeing zlib). */
+  private onIdle: (() => void)[] | null = null;
 
   constructor(
     private readonly deflate: PerMessageDeflate,
@@ -47,7 +48,7 @@ export class InflatePipeline {
 
   /** Calls `done` once every message pushed so far is delivered or dropped (at once if none is pending). */
   whenIdle(done: () => void): void {
-    this.onIdle = done;
+    (this.onIdle ??= []).push(done);
     if (this.pending === 0) this.idle();
   }
 
@@ -57,7 +58,10 @@ export class InflatePipeline {
     await this.inbox.whenRoom();
     let bytes: Uint8Array;
     try {
-      bytes = await this.deflate.decompress(data, this.maxMessageBytes);
+      // An empty payload is an empty message (a compressor sends 0x00, RFC 7692 §7.2.3.6):
+      // given to zlib, it and the tail make a truncated stored block that eats the next
+      // message's bytes as its content.
+      bytes = data.length === 0 ? data : await this.deflate.decompress(data, this.maxMessageBytes);
     } catch (err) {
       return this.stop(slot, err instanceof ProtocolError ? err : new ProtocolError('WS_ERR_INFLATE_FAILED', 1007, String(err), { cause: err }));
     }
@@ -68,9 +72,9 @@ export class InflatePipeline {
   }
 
   private idle(): void {
-    const done = this.onIdle!;
+    const waiting = this.onIdle!;
     this.onIdle = null;
-    done();
+    for (const done of waiting) done();
   }
 
   private stop(slot: PendingMessage, error: ProtocolError): void {

@@ -5,12 +5,17 @@ export interface KeepaliveActions {
   pongTimedOut(): void;
   /** Nothing was received for idleTimeoutMs. */
   idleTimedOut(): void;
+  /**
+   * True while the connection itself is not reading (the application's backlog is full):
+   * the peer's pongs and data wait unread, so silence then is not the peer's.
+   */
+  readonly isReadingPaused?: boolean;
 }
 
 /**
  * Pings on an interval and watches for silence. Anything received counts as a sign of
  * life, not only the pong, so a busy connection whose pong is queued behind data is not
- * dropped. `received()` runs per socket chunk, so it only stores a timestamp: the timers
+ * dropped; nor is one whose reading the application's backlog has paused. `received()` runs per socket chunk, so it only stores a timestamp: the timers
  * check it when they fire instead of being re-armed for every chunk. A connection with
  * neither a ping interval nor an idle timeout has no Keepalive at all (see needsKeepalive).
  */
@@ -64,7 +69,7 @@ export class Keepalive {
     if (this.options.pongTimeoutMs <= 0) return; // 0: pings without a deadline
     this.pongTimer = setTimeout(() => {
       this.pongTimer = undefined;
-      if (!this.stopped && this.lastReceivedAt < sentAt) this.actions.pongTimedOut();
+      if (!this.stopped && this.lastReceivedAt < sentAt && !this.actions.isReadingPaused) this.actions.pongTimedOut();
     }, this.options.pongTimeoutMs);
     unref(this.pongTimer);
   }
@@ -72,6 +77,7 @@ export class Keepalive {
   private armIdle(ms: number): void {
     this.idleTimer = setTimeout(() => {
       if (this.stopped) return;
+      if (this.actions.isReadingPaused) this.received(); // our silence: count from the resume
       const silentMs = Date.now() - this.lastReceivedAt;
       if (silentMs >= this.options.idleTimeoutMs) this.actions.idleTimedOut();
       else this.armIdle(this.options.idleTimeoutMs - silentMs);

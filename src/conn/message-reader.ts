@@ -25,7 +25,8 @@ export class MessageReader implements AsyncIterable<Uint8Array> {
   constructor(
     /** 'text' or 'binary'. */
     readonly type: MessageType,
-    private readonly onConsumed: (bytes: number) => void,
+    /** Told when chunks leave the reader (read or dropped): their bytes and how many. */
+    private readonly onConsumed: (bytes: number, chunks: number) => void,
   ) {}
 
   /** The next chunk, or null at the end of the message. Rejects if the connection failed. */
@@ -33,7 +34,7 @@ export class MessageReader implements AsyncIterable<Uint8Array> {
     const chunk = this.chunks.shift();
     if (chunk !== undefined) {
       this.bufferedBytes -= chunk.length;
-      this.onConsumed(chunk.length);
+      this.onConsumed(chunk.length, 1);
       return Promise.resolve(chunk);
     }
     if (this.failure) return Promise.reject(this.failure);
@@ -87,9 +88,10 @@ export class MessageReader implements AsyncIterable<Uint8Array> {
     if (this.discarded) return;
     this.discarded = true;
     const bytes = this.bufferedBytes;
+    const chunks = this.chunks.length;
     this.chunks.length = 0;
     this.bufferedBytes = 0;
-    if (bytes > 0) this.onConsumed(bytes);
+    if (chunks > 0) this.onConsumed(bytes, chunks);
     if (!this.failure) this.ended = true;
     const waiter = this.waiter;
     this.waiter = null;
@@ -104,7 +106,7 @@ export class MessageReader implements AsyncIterable<Uint8Array> {
         if (this.waiter) {
           const { resolve } = this.waiter;
           this.waiter = null;
-          this.onConsumed(data.length);
+          this.onConsumed(data.length, 1);
           resolve(data);
           return;
         }

@@ -24,6 +24,19 @@ describe('wasmws connect', () => {
     await server.close({ timeoutMs: 200 });
   });
 
+  it('prints every message received before it prints how the connection closed (compressed ones too)', async () => {
+    const server = await serve({ port: 0 }, async (c) => {
+      await c.send('y'.repeat(5000)); // compressed: still inflating in the CLI when TCP closes
+      c.terminate();
+    });
+    const client = runCli(['connect', `ws://127.0.0.1:${server.address().port}/`]);
+    expect(await client.exited).toBe(1); // not clean
+    const out = client.stdout();
+    expect(out).toContain(`< ${'y'.repeat(5000)}\n`);
+    expect(out.indexOf('< y')).toBeLessThan(out.indexOf('closed 1006'));
+    await server.close({ timeoutMs: 200 });
+  });
+
   it('/close with a code or reason it may not send explains why and keeps the session (issue 12 #13)', async () => {
     const closes: [number, string][] = [];
     const server = await serve({ port: 0 }, async (c) => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CloseError } from '../../src/errors';
-import { Inbox } from '../../src/conn/inbox';
+import { ENTRY_OVERHEAD_BYTES, Inbox } from '../../src/conn/inbox';
 import { Message } from '../../src/frame/message';
 
 /** A FlowControl that records whether reading is paused. */
@@ -90,6 +90,22 @@ describe('Inbox', () => {
     inbox.fill(pendings[1], msg('y'));
     inbox.fill(pendings[2], msg('z'));
     expect(await texts(inbox, 2)).toEqual(['y', 'z']);
+    expect(state.paused).toBe(false);
+    expect(inbox.bufferedBytes).toBe(0);
+  });
+});
+
+describe('Inbox: empty messages count too', () => {
+  it('pauses once enough empty messages (complete or pending) are queued, and resumes as they are read', async () => {
+    const { state, control } = flow();
+    const inbox = new Inbox(ENTRY_OVERHEAD_BYTES * 4, control);
+    for (let i = 0; i < 4; i++) inbox.deliver(msg(''));
+    expect(state.paused).toBe(false);
+    inbox.deliver(msg(''));
+    expect(state.paused).toBe(true);
+    const pending = inbox.reserve(0);
+    inbox.fill(pending, msg(''));
+    expect(await texts(inbox, 6)).toEqual(['', '', '', '', '', '']);
     expect(state.paused).toBe(false);
     expect(inbox.bufferedBytes).toBe(0);
   });

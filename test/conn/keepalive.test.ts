@@ -30,6 +30,20 @@ describe('Keepalive', () => {
     keepalive.stop();
   });
 
+  it('does not time out while the connection has paused its own reading (the pongs wait unread)', () => {
+    const actions = Object.assign(recorder(), { isReadingPaused: true });
+    const keepalive = new Keepalive({ pingIntervalMs: 1000, pongTimeoutMs: 500, idleTimeoutMs: 3000 }, actions);
+    vi.advanceTimersByTime(10_000);
+    expect(actions.log.filter((e) => !e.startsWith('ping@'))).toEqual([]);
+    actions.isReadingPaused = false;
+    vi.advanceTimersByTime(3000);
+    // Reading again, silence counts: the ping sent at 10 000 times out, the idle clock runs from the last paused check (9000).
+    const deadlines = actions.log.filter((e) => !e.startsWith('ping@'));
+    expect(deadlines[0]).toBe('pong-timeout@10500');
+    expect(deadlines).toContain('idle@12000');
+    keepalive.stop();
+  });
+
   it('holds the next ping back while the last one is unanswered, and times it out at its deadline', () => {
     const actions = recorder();
     const keepalive = new Keepalive({ pingIntervalMs: 54_000, pongTimeoutMs: 60_000, idleTimeoutMs: 0 }, actions);

@@ -112,8 +112,8 @@ export class RawPeer {
   }
 }
 
-/** Reads one HTTP head from a socket; returns it and the bytes after it. */
-function readHead(socket: Socket): Promise<{ head: string; rest: Uint8Array }> {
+/** Reads one HTTP head from a socket; returns it and the bytes after it (the socket left paused). */
+export function readHead(socket: Socket): Promise<{ head: string; rest: Uint8Array }> {
   return new Promise((resolve, reject) => {
     let buf = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {

@@ -11,7 +11,7 @@ import { serve, Upgrader, type WebSocketServer } from '../../src/server';
 import { clientFrame } from '../helpers/frames';
 import { connectHeaders, h2Connect, h2Session, rawH2Client } from '../helpers/h2';
 import { RawDeflate } from '../helpers/raw-deflate';
-import { testCert } from '../helpers/transports';
+import { rawClientOver, testCert } from '../helpers/transports';
 
 // The server role of RFC 8441 against Node's own HTTP/2 client driven by hand: extended
 // CONNECT headers and masked frames written by the test.
@@ -66,6 +66,26 @@ describe('serve({ tls, http2: true }): extended CONNECT', () => {
     await peer.waitClosed();
     expect(stream.rstCode).toBe(0);
     expect(s.closed || s.destroyed).toBe(false);
+  });
+
+  it.each(['h2', 'tcp'])('over %s, a peer that ends its half right after its Close still gets the echo', async (over) => {
+    let peer;
+    if (over === 'h2') {
+      const { port } = await echoServer();
+      const { stream, peer: p } = await rawH2Client(await session(port), port);
+      await p.send(clientFrame(OP_CLOSE, new Uint8Array([0x03, 0xe8])));
+      stream.end(); // END_STREAM with the Close, as Chromium does
+      peer = p;
+    } else {
+      const plain = await serve({ port: 0 }, async (conn) => { for await (const m of conn) await conn.send(m.data); });
+      cleanup.push(() => plain.close({ timeoutMs: 200 }));
+      const { peer: p } = await rawClientOver('tcp', plain.address().port);
+      await p.send(clientFrame(OP_CLOSE, new Uint8Array([0x03, 0xe8])));
+      p.socket.end(); // FIN after the Close
+      peer = p;
+    }
+    await peer.waitClosed();
+    expect(peer.closeFrame()).toEqual([1000, '']);
   });
 
   it('negotiates subprotocols and permessage-deflate with the HTTP/1.1 policy, and inflates/deflates over the stream', async () => {
@@ -183,6 +203,15 @@ describe('callbacks that throw, on the HTTP/2 path', () => {
 });
 
 describe('server.close()', () => {
+  it('rejects a code that may not be sent before stopping anything', async () => {
+    const { server, port } = await echoServer();
+    const conn = await dial(`wss://localhost:${port}/`, { tls: { ca: testCert().cert }, http2: true });
+    await expect(server.close({ code: 1005 })).rejects.toThrow();
+    await conn.send('still here');
+    expect((await conn.read()).text()).toBe('still here');
+    conn.terminate();
+  });
+
   it('closes every HTTP/2 WebSocket with 1001 and stops', async () => {
     const { server, port } = await echoServer();
     const conns = await Promise.all([0, 1, 2].map(() => dial(`wss://localhost:${port}/`, { tls: { ca: testCert().cert }, http2: true })));

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { acceptKeyFor } from '../../src/handshake/accept-key';
-import { RawPeer } from '../helpers/raw-peer';
+import { RawPeer, readHead } from '../helpers/raw-peer';
 
 /** A raw server for WHATWG WebSocket tests: writes exact frames, optionally agreeing to permessage-deflate. */
 export interface RawWsServer {
@@ -23,23 +23,15 @@ export async function rawWsServer(deflate: boolean, onPeer: (peer: RawPeer) => v
     socket.on('close', () => sockets.delete(socket));
     socket.setNoDelay(true);
     socket.on('error', () => {});
-    let buf = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      socket.off('data', onData);
-      socket.pause();
-      const head = buf.subarray(0, end).toString('latin1');
+    void readHead(socket).then(({ head, rest }) => {
       requests.push(head);
       const key = /sec-websocket-key:\s*(\S+)/i.exec(head)?.[1] ?? '';
       const agree = deflate && /sec-websocket-extensions:.*permessage-deflate/i.test(head);
       socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKeyFor(key)}\r\n${agree ? 'Sec-WebSocket-Extensions: permessage-deflate\r\n' : ''}\r\n`);
-      const peer = new RawPeer(socket, 'server', new Uint8Array(buf.subarray(end + 4)), agree);
+      const peer = new RawPeer(socket, 'server', rest, agree);
       socket.resume();
       void onPeer(peer);
-    };
-    socket.on('data', onData);
+    }, () => {});
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

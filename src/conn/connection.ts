@@ -157,7 +157,8 @@ export class Conn implements AsyncIterable<Message> {
    * Sends a ping; resolves with the round-trip time in ms when its pong arrives. Rejects with
    * a TimeoutError when none came within pongTimeoutMs (the connection stays open), with
    * WS_ERR_TOO_MANY_PINGS (and sends nothing) while MAX_PENDING_PINGS are waiting, and with
-   * the CloseError when the connection closes first.
+   * the CloseError when the connection closes first, and at once (never a throw) once it is
+   * closing. Not awaiting it never causes an unhandled rejection.
    */
   ping(data: Uint8Array | string = new Uint8Array(0)): Promise<number> {
     return this.core.ping(data);

@@ -195,7 +195,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     return this.sender.nextWriter(type === 'text' ? OP_TEXT : OP_BINARY);
   }
 
-  /** Rejects (never throws) once close() was called; a payload over 125 bytes throws (misuse). */
+  /** Rejects (never throws) once closing, marked handled: a heartbeat nobody awaits never crashes the process. A payload over 125 bytes throws (misuse). */
   ping(data: Uint8Array | string): Promise<number> {
     if (this.state !== 'open') return handled(Promise.reject(new AlreadyClosedError()));
     const payload = typeof data === 'string' ? encoder.encode(data) : data;
@@ -204,7 +204,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     }
     const { sent, rtt } = (this.pings ??= new PendingPings(this.options.pongTimeoutMs)).add(payload);
     if (sent) this.sendControl(OP_PING, payload);
-    return rtt;
+    return handled(rtt);
   }
 
   pong(payload: Uint8Array): void {
@@ -360,7 +360,9 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     clearTimeout(this.closeTimer);
     this.keepalive?.stop();
     this.reader.halt();
-    const info: CloseInfo = this.closeReceived && this.closeSent && !this.failure
+    // Clean only when both close frames were exchanged (RFC 6455 §7.1.5): ours written, not
+    // merely queued (behind an abandoned writer it may never go out).
+    const info: CloseInfo = this.closeReceived && this.closeWritten && !this.failure
       ? { code: this.closeReceived.code, reason: this.closeReceived.reason, wasClean: true }
       : this.failure
         ? { code: this.failure.code, reason: this.failure.reason, wasClean: false }

@@ -1,5 +1,6 @@
 import { OP_CONTINUATION } from '../codec/constants';
 import { AlreadyClosedError } from '../errors';
+import { handled } from './outbox';
 
 /** What a MessageWriter needs from its connection. */
 export interface FrameSink {
@@ -31,20 +32,20 @@ export class MessageWriter {
   /** Sends `chunk` as the next fragment. Awaiting it is backpressure. Rejects once closed. */
   write(chunk: Uint8Array | string): Promise<void> {
     const unusable = this.unusable();
-    if (unusable) return Promise.reject(unusable);
+    if (unusable) return handled(Promise.reject(unusable)); // as send(): unawaited, it never crashes the process
     const payload = typeof chunk === 'string' ? this.encoder.encode(chunk) : chunk;
     const opcode = this.started ? OP_CONTINUATION : this.opcode;
     this.started = true;
     return this.sink.writeFrame(opcode, payload, false);
   }
 
-  /** Sends the final fragment (empty) and lets the messages queued behind this one go. */
-  async close(): Promise<void> {
-    if (this.finished) return;
+  /** Sends the final fragment (empty) and lets the messages queued behind this one go. Rejects (marked handled) once the connection is gone. */
+  close(): Promise<void> {
+    if (this.finished) return Promise.resolve();
     const unusable = this.unusable();
-    if (unusable) throw unusable;
+    if (unusable) return handled(Promise.reject(unusable));
     this.finished = true;
-    await this.sink.writeFrame(this.started ? OP_CONTINUATION : this.opcode, new Uint8Array(0), true);
+    return this.sink.writeFrame(this.started ? OP_CONTINUATION : this.opcode, new Uint8Array(0), true);
   }
 
   private unusable(): Error | undefined {

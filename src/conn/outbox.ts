@@ -274,7 +274,9 @@ export class Outbox {
     if (this.closedError) return;
     const frames = this.frames;
     if (pongs !== null) {
-      if (this.socket.writableNeedDrain) {
+      // With the close frame in this flush a held pong goes now, ahead of it: nothing may
+      // follow the close (and a server ends TCP once it is written).
+      if (this.socket.writableNeedDrain && this.afterFlush === null) {
         // The peer is not reading: hold the newest pong until the socket drains.
         pongs.splice(0, pongs.length - 1);
         if (!this.pongWaitsForDrain) {

@@ -25,6 +25,12 @@ export interface SenderHost {
   fail(code: number, reason: string, error: Error): void;
 }
 
+function byteLength(frames: readonly Uint8Array[]): number {
+  let size = 0;
+  for (const frame of frames) size += frame.length;
+  return size;
+}
+
 /** A message to send as opcode + bytes (see outgoingMessage). */
 function outgoing(data: Sendable, options: SendOptions): { opcode: number; payload: Uint8Array } {
   if (data instanceof PreparedMessage) return { opcode: data.opcode, payload: data.payload };
@@ -68,9 +74,7 @@ export class Sender {
       const { opcode, payload } = outgoing(data, options);
       this.writer.message(opcode, payload, frames);
     }
-    let size = 0;
-    for (const frame of frames) size += frame.length;
-    return this.overLimit(size) ?? this.outbox.enqueue(frames);
+    return this.overLimit(byteLength(frames)) ?? this.outbox.enqueue(frames);
   }
 
   /**
@@ -86,7 +90,9 @@ export class Sender {
       writeFrame: (frameOpcode, payload, fin) => {
         const frames: Uint8Array[] = [];
         writer.frame(frameOpcode, payload, fin, false, frames);
-        return outbox.appendStream(stream, frames, fin);
+        // A fragment past maxBufferedBytes is refused as a send is (it was not sent: the
+        // message goes on with the next write); the final frame, empty, always goes.
+        return (fin ? undefined : this.overLimit(byteLength(frames))) ?? outbox.appendStream(stream, frames, fin);
       },
       get isOpen() { return outbox.isOpen; },
     }));

@@ -8,13 +8,24 @@ const MAX_ERROR_BODY_BYTES = 4096;
 /** How long an error response's body is waited for. */
 const ERROR_BODY_WAIT_MS = 500;
 
+/** Interim (1xx) responses skipped before the final one, at most: a server that sends them without end is refused. */
+const MAX_INTERIM_RESPONSES = 16;
+
+/** A 1xx other than 101 (which is final for an upgrade): RFC 9110 §15.2, more responses follow. */
+function isInterim(head: HttpHead): boolean {
+  const status = Number(head.startLine[1]);
+  return status >= 100 && status <= 199 && status !== 101;
+}
+
 /**
  * Writes a request head and reads the response head; the socket is left paused after it,
- * and the bytes that came after the head are in `rest`.
+ * and the bytes that came after the head are in `rest`. Interim 1xx responses before it
+ * (100 Continue, 103 Early Hints) are skipped, as RFC 9110 §15.2 requires of a client.
  */
 export function exchangeHead(socket: Socket, request: string, maxHeadBytes = 16 * 1024): Promise<HttpHead> {
   return new Promise((resolve, reject) => {
-    const parser = new HttpHeadParser(maxHeadBytes, 'response');
+    let parser = new HttpHeadParser(maxHeadBytes, 'response');
+    let interim = 0;
     const cleanup = () => {
       socket.off('data', onData);
       socket.off('error', onError);
@@ -22,7 +33,12 @@ export function exchangeHead(socket: Socket, request: string, maxHeadBytes = 16 
     };
     const onData = (chunk: Uint8Array) => {
       try {
-        const head = parser.push(chunk);
+        let head = parser.push(chunk);
+        while (head !== undefined && isInterim(head)) {
+          if (++interim > MAX_INTERIM_RESPONSES) throw new HandshakeError(`more than ${MAX_INTERIM_RESPONSES} interim (1xx) responses`, 0);
+          parser = new HttpHeadParser(maxHeadBytes, 'response');
+          head = head.rest.length > 0 ? parser.push(head.rest) : undefined;
+        }
         if (head === undefined) return;
         socket.pause();
         cleanup();

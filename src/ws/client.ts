@@ -70,6 +70,8 @@ export function toDialOptions(args: ClientArgs, signal: AbortSignal): DialOption
   const { options } = args;
   const headers: Record<string, string> = { ...options.headers };
   if (options.origin !== undefined) headers.Origin = options.origin;
+  const auth = basicAuth(args.url, options.auth);
+  if (auth !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) headers.Authorization = auth;
   return {
     ...toConnOptions(options.maxPayload),
     headers,
@@ -81,6 +83,15 @@ export function toDialOptions(args: ClientArgs, signal: AbortSignal): DialOption
     proxy: false,
     signal,
   };
+}
+
+/**
+ * ws sends the URL's credentials (`ws://user:pass@host`, as written) or `options.auth` as
+ * Basic Authorization, as node:http does; a redirect to another origin drops it (dial's rule).
+ */
+function basicAuth(url: URL, auth: string | undefined): string | undefined {
+  const credentials = url.username || url.password ? `${url.username}:${url.password}` : auth; // ws: the URL's win
+  return credentials === undefined ? undefined : `Basic ${Buffer.from(credentials).toString('base64')}`;
 }
 
 /** A response-like stream for 'unexpected-response' (ws passes node's IncomingMessage). */

@@ -97,6 +97,8 @@ export interface ClientOptions extends Pick<ConnectionOptions, 'ca' | 'cert' | '
   maxRedirects?: number;
   /** Sent as the `Origin` header. */
   origin?: string;
+  /** 'user:password' for Basic Authorization (node:http's option, which ws passes on); the URL's own credentials likewise. */
+  auth?: string;
   /** Only 13 (RFC 6455). */
   protocolVersion?: number;
   /** Accepted and ignored: wasmws always validates UTF-8 (fail-fast). */

@@ -51,6 +51,8 @@ export class WebSocket extends EventEmitter {
   private kind: WsBinaryType = 'nodebuffer';
   private paused = false;
   private wakeReader: (() => void) | null = null;
+  /** The Conn is closed: pause() has nothing left to hold back (ws emits close once TCP is gone). */
+  private connGone = false;
   private readonly address: string;
   private bytesAfterClose = 0;
   private closeFrameReceived: { code: number; reason: string } | null = null;
@@ -189,9 +191,10 @@ export class WebSocket extends EventEmitter {
   close(code?: number, reason?: string | Buffer): void {
     if (this.state === WebSocket.CLOSED) return;
     if (this.state === WebSocket.CONNECTING) {
-      this.abort?.abort(new Error('WebSocket was closed before the connection was established'));
+      this.abortHandshake();
       return;
     }
+    if (this.state === WebSocket.CLOSING) return; // as ws: a second close() neither checks nor sends
     if (code !== undefined && (typeof code !== 'number' || !isValidWireCloseCode(code))) {
       throw new TypeError('First argument must be a valid error code number');
     }
@@ -206,11 +209,17 @@ export class WebSocket extends EventEmitter {
   terminate(): void {
     if (this.state === WebSocket.CLOSED) return;
     if (this.state === WebSocket.CONNECTING) {
-      this.abort?.abort(new Error('WebSocket was closed before the connection was established'));
+      this.abortHandshake();
       return;
     }
     this.state = WebSocket.CLOSING;
-    this.conn?.terminate();
+    this.conn?.terminate(); // paused or not, the close event follows (see connGone)
+  }
+
+  /** close()/terminate() while connecting: CLOSING at once (sends then fail, not throw, as ws), then error and close 1006. */
+  private abortHandshake(): void {
+    this.state = WebSocket.CLOSING;
+    this.abort?.abort(new Error('WebSocket was closed before the connection was established'));
   }
 
   /** Stops emitting messages; the core stops reading once its read buffer is full. */
@@ -278,12 +287,19 @@ export class WebSocket extends EventEmitter {
     if (response) this.emitSafely('upgrade', response);
     this.emitSafely('open');
     void this.readLoop(conn);
+    void conn.closed.then(() => {
+      this.connGone = true;
+      const wake = this.wakeReader;
+      this.wakeReader = null;
+      wake?.();
+    });
   }
 
   /** @internal The client handshake failed (or was aborted): error, then close 1006. */
   failHandshake(error: Error | undefined): void {
-    this.state = WebSocket.CLOSED;
+    this.state = WebSocket.CLOSING; // as ws: CLOSING during 'error', CLOSED at 'close'
     if (error) this.emitSafely('error', error);
+    this.state = WebSocket.CLOSED;
     this.emitSafely('close', 1006, Buffer.alloc(0));
   }
 
@@ -327,12 +343,12 @@ export class WebSocket extends EventEmitter {
         message = await conn.read();
       } catch (err) {
         // As messages are, the close is held back while paused.
-        while (this.paused) await new Promise<void>((resolve) => { this.wakeReader = resolve; });
+        while (this.paused && !this.connGone) await new Promise<void>((resolve) => { this.wakeReader = resolve; });
         await this.ended(conn, err);
         return;
       }
       // pause() may have come while the read was pending: hold the message until resume().
-      while (this.paused) await new Promise<void>((resolve) => { this.wakeReader = resolve; });
+      while (this.paused && !this.connGone) await new Promise<void>((resolve) => { this.wakeReader = resolve; });
       this.emitMessage(message);
     }
   }

@@ -79,6 +79,13 @@ describe('dial: proxy schemes and answers', () => {
     await echoed(await dial(`ws://127.0.0.1:${target.port}/`, { proxy: `http://127.0.0.1:${proxy.port}` }));
   });
 
+  it('skips 1xx interim answers before the proxy\'s 200 (RFC 9110 §15.2: a client MUST parse them)', async () => {
+    const proxy = track(await connectProxy({ statusLine: 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\nX-A: 1\r\n\r\nHTTP/1.1 200 Connection Established' }));
+    const target = track(await headerEchoServer());
+    const conn = await dial(`ws://127.0.0.1:${target.port}/`, { proxy: `http://127.0.0.1:${proxy.port}`, handshakeTimeoutMs: 2000 });
+    expect((await echoed(conn)).headers.host).toBe(`127.0.0.1:${target.port}`);
+  });
+
   it('rejects a refused CONNECT with the proxy\'s status, headers and body', async () => {
     const proxy = track(await connectProxy({ answer: () => 'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="x"\r\nContent-Length: 6\r\n\r\nlog in' }));
     const err = await dial('ws://127.0.0.1:1/', { proxy: `http://127.0.0.1:${proxy.port}` }).catch((e) => e);

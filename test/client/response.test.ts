@@ -40,6 +40,20 @@ describe('dial: the 101 must be a well-formed HTTP/1.1 response', () => {
     expect(err.message).toMatch(message);
   });
 
+  it('skips 1xx interim responses before the 101 (RFC 9110 §15.2): a 100 and a 103 Early Hints', async () => {
+    const server = await fakeHttpServer((head) => `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n${switching('HTTP/1.1 101 Switching Protocols')(head)}`);
+    cleanup.push(() => server.close());
+    const conn = await dial(`ws://127.0.0.1:${server.port}/`, { handshakeTimeoutMs: 2000, compression: false });
+    expect(conn.readyState).toBe('open');
+    conn.terminate();
+  });
+
+  it('refuses a server that sends interim responses without end', async () => {
+    const err = await dialError(() => 'HTTP/1.1 100 Continue\r\n\r\n'.repeat(100));
+    expect(err.status).toBe(0);
+    expect(err.message).toMatch(/interim/);
+  });
+
   it('refuses two Sec-WebSocket-Accept headers (RFC 6455 §11.3.3), even when both match', async () => {
     const err = await dialError((head) => switching('HTTP/1.1 101 Switching Protocols', `Sec-WebSocket-Accept: ${acceptKeyFor(keyOf(head))}\r\n`)(head));
     expect(err.message).toMatch(/more than one Sec-WebSocket-Accept/);

@@ -68,6 +68,35 @@ describe.each([['off', false], ['on', true]] as const)('conn.ping(), permessage-
     server.close();
   });
 
+  it('a heartbeat nobody awaits (void conn.ping()) never crashes: no unhandled rejection when the peer goes, and ping() on a closed connection rejects rather than throws', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { server, conn, peer } = await setup(50, compression);
+      void conn.ping('timed out');
+      await sleep(120); // its pong deadline passed
+      void conn.ping('cut off');
+      await peer.waitFrames(2);
+      peer.socket.destroy();
+      await conn.closed;
+      let thrown: unknown;
+      let rejected: unknown;
+      try {
+        rejected = await conn.ping('too late').catch((e: unknown) => e);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeUndefined();
+      expect(rejected).toBeInstanceOf(WebSocketError);
+      await sleep(50);
+      expect(unhandled).toEqual([]);
+      server.close();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('rejects waiting pings with the close error when the connection closes first', async () => {
     const { server, conn, peer } = await setup(10_000, compression);
     const rtt = conn.ping('never');

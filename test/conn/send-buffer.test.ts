@@ -76,6 +76,26 @@ describe.each(modes)('send buffer accounting, %s', (_name, compression) => {
     await Promise.all(outcomes); // the accepted ones settle too (rejected by the close), none hangs
   }, 20_000);
 
+  it('maxBufferedBytes bounds a streamed message too: unawaited MessageWriter writes past it reject, the message goes on', async () => {
+    const max = 2 * MiB;
+    const { conn, peer } = await connPair(compression, { maxBufferedBytes: max });
+    peer.socket.pause(); // never reads
+    const writer = await conn.nextWriter('binary');
+    const outcomes: Promise<unknown>[] = [];
+    let peak = 0;
+    for (let i = 0; i < 64; i++) {
+      outcomes.push(writer.write(noise(256 * 1024)).then(() => 'sent', (e: unknown) => e));
+      peak = Math.max(peak, conn.bufferedAmount);
+    }
+    expect(peak).toBeLessThanOrEqual(max + 64 * 1024);
+    const settled = await Promise.race([Promise.all(outcomes.slice(16)), sleep(2000).then(() => 'pending')]);
+    expect(settled).not.toBe('pending');
+    expect((settled as unknown[]).every((o) => o instanceof WebSocketError && o.code === 'WS_ERR_BUFFER_FULL')).toBe(true);
+    expect(conn.readyState).toBe('open');
+    peer.socket.destroy();
+    await Promise.all(outcomes);
+  });
+
   // Room for exactly four 256 KiB messages, frame headers included.
   const fourMessages = 4 * (256 * 1024 + 16);
 

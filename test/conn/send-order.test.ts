@@ -57,6 +57,19 @@ async function wireMessages(peer: RawPeer): Promise<{ texts: string[]; close: [n
   return { texts, close: peer.closeFrame() };
 }
 
+/**
+ * A raw server that records what its one client sends up to the client's close frame
+ * (`wire()`, see wireMessages), then answers with a close 1000 and ends TCP.
+ */
+async function recordingServer(compression: boolean | CompressionOptions) {
+  let recorded!: Promise<{ texts: string[]; close: [number, string] | undefined }>;
+  const { server, port } = await rawServer((peer) => {
+    recorded = wireMessages(peer);
+    void recorded.then(() => peer.socket.end(serverFrame(OP_CLOSE, new Uint8Array([0x03, 0xe8]))));
+  }, agreed(compression));
+  return { server, port, wire: () => recorded };
+}
+
 /** A raw client peer of the server at `url`, offering permessage-deflate when `compression` is on. */
 async function peerOf(url: string, compression: boolean | CompressionOptions): Promise<RawPeer> {
   const offer = compression === false ? '' : 'Sec-WebSocket-Extensions: permessage-deflate\r\n';
@@ -101,17 +114,13 @@ describe.each(modes)('send order, %s', (_name, compression) => {
   });
 
   it('client: send(json) then await close(): the message reaches the server before the close', async () => {
-    let wire!: Promise<{ texts: string[]; close: [number, string] | undefined }>;
-    const { server, port } = await rawServer((peer) => {
-      wire = wireMessages(peer);
-      void wire.then(() => peer.socket.end(serverFrame(OP_CLOSE, new Uint8Array([0x03, 0xe8]))));
-    }, agreed(compression));
+    const { server, port, wire } = await recordingServer(compression);
     try {
       const client = await dial(`ws://127.0.0.1:${port}/`, { compression });
       const sent = client.send(json4KiB);
       expect(await client.close()).toMatchObject({ code: 1000, wasClean: true });
       await sent;
-      expect(await wire).toEqual({ texts: [json4KiB], close: [1000, ''] });
+      expect(await wire()).toEqual({ texts: [json4KiB], close: [1000, ''] });
     } finally {
       server.close();
     }
@@ -204,6 +213,21 @@ describe.each(modes)('send order, %s', (_name, compression) => {
     expect(await writes).toBe('written');
   });
 
+  it('the peer closes while a writer is open and is never answered (closeTimeoutMs): not clean, our echo never went out', async () => {
+    const { url, serverConn } = await start(compression, async (conn) => {
+      const writer = await conn.nextWriter('text');
+      await writer.write('never finished'); // abandoned: the echo waits behind it
+      await conn.closed;
+    }, { closeTimeoutMs: 300 });
+    const peer = await peerOf(url, compression);
+    await sleep(100); // the fragment is out
+    peer.socket.write(clientFrame(OP_CLOSE, new Uint8Array([0x03, 0xe8])));
+    const info = await (await serverConn).closed;
+    await peer.waitClosed();
+    expect(peer.closeFrame()).toBeUndefined();
+    expect(info.wasClean).toBe(false); // RFC 6455 §7.1.5: clean only when both close frames were exchanged
+  });
+
   it('a failing connection does not wait for an open writer: the close goes after its fragments so far', async () => {
     let outcomes!: Promise<unknown[]>;
     const { url, serverConn } = await start(compression, async (conn) => {
@@ -258,6 +282,31 @@ describe.each(modes)('send order, %s', (_name, compression) => {
     }
   });
 
+  it('a MessageWriter\'s writes and close nobody awaits never become unhandled rejections when the connection goes', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { url, serverConn } = await start(compression);
+      const client = await dial(url, { compression });
+      const conn = await serverConn;
+      const writer = await conn.nextWriter('text');
+      void writer.write('first');
+      conn.terminate();
+      void writer.write('after terminate');
+      void writer.close();
+      void writer.close(); // closed (finished) already
+      const another = await conn.nextWriter('binary').catch((e: unknown) => e);
+      expect(another).toBeInstanceOf(WebSocketError);
+      await client.closed;
+      await sleep(100);
+      expect(unhandled).toEqual([]);
+      await expect(writer.write('still')).rejects.toBeInstanceOf(WebSocketError); // awaited, the error is seen
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it("the peer's FIN with sends still compressing: they settle (none hangs), the connection closes 1006", async () => {
     const { url, serverConn } = await start(compression);
     const peer = await peerOf(url, compression);
@@ -285,11 +334,7 @@ describe.each(modes)('send order, %s', (_name, compression) => {
 
 describe('a client reuses its buffer as soon as send() returns', () => {
   it.each(modes)('%s: the message sent is the bytes at send() time', async (_name, compression) => {
-    let wire!: Promise<{ texts: string[]; close: [number, string] | undefined }>;
-    const { server, port } = await rawServer((peer) => {
-      wire = wireMessages(peer);
-      void wire.then(() => peer.socket.end(serverFrame(OP_CLOSE, new Uint8Array([0x03, 0xe8]))));
-    }, agreed(compression));
+    const { server, port, wire } = await recordingServer(compression);
     try {
       const client = await dial(`ws://127.0.0.1:${port}/`, { compression });
       const buffer = new TextEncoder().encode(json4KiB);
@@ -297,7 +342,7 @@ describe('a client reuses its buffer as soon as send() returns', () => {
       buffer.fill(0x21); // reused at once: '!!!…'
       void client.close();
       await sent;
-      expect((await wire).texts).toEqual([json4KiB]);
+      expect((await wire()).texts).toEqual([json4KiB]);
     } finally {
       server.close();
     }
@@ -334,11 +379,7 @@ describe('a PreparedMessage compressed once for many connections (finding 2)', (
 
 describe('the WHATWG WebSocket: send, send, close', () => {
   it.each(modes)('%s: ws.send(big); ws.send("small"); ws.close() all arrive', async (_name, compression) => {
-    let wire!: Promise<{ texts: string[]; close: [number, string] | undefined }>;
-    const { server, port } = await rawServer((peer) => {
-      wire = wireMessages(peer);
-      void wire.then(() => peer.socket.end(serverFrame(OP_CLOSE, new Uint8Array([0x03, 0xe8]))));
-    }, agreed(compression));
+    const { server, port, wire } = await recordingServer(compression);
     try {
       const ws = new WebSocket(`ws://127.0.0.1:${port}/`, [], { compression });
       await new Promise((r) => ws.addEventListener('open', r, { once: true }));
@@ -348,7 +389,7 @@ describe('the WHATWG WebSocket: send, send, close', () => {
       ws.send('small');
       ws.close(1000, 'bye');
       await new Promise((r) => ws.addEventListener('close', r, { once: true }));
-      expect(await wire).toEqual({ texts: [`<${1 << 20} bytes>`, 'small'], close: [1000, 'bye'] });
+      expect(await wire()).toEqual({ texts: [`<${1 << 20} bytes>`, 'small'], close: [1000, 'bye'] });
     } finally {
       server.close();
     }

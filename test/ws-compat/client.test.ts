@@ -66,6 +66,25 @@ describe.each([ours, real])('$name client', (impl) => {
     second.terminate();
   });
 
+  it('sends the URL\'s credentials, or the auth option, as Basic Authorization (a header given wins)', async () => {
+    const { url, wss } = await listen(real);
+    servers.push(wss);
+    const authOf = async (address: string, options: Record<string, unknown> = {}) => {
+      const accepted = once(wss, 'connection');
+      const ws = new impl.WebSocket(address, options);
+      const [, req] = await accepted;
+      if (ws.readyState === 0) await once(ws, 'open');
+      ws.terminate();
+      return req.headers.authorization as string | undefined;
+    };
+    const basic = (credentials: string) => `Basic ${Buffer.from(credentials).toString('base64')}`;
+    const withUser = url.replace('ws://', 'ws://alice:s3cret@');
+    expect(await authOf(withUser)).toBe(basic('alice:s3cret'));
+    expect(await authOf(url, { auth: 'bob:pw' })).toBe(basic('bob:pw'));
+    expect(await authOf(withUser, { headers: { Authorization: 'Bearer t' } })).toBe('Bearer t');
+    expect(await authOf(url)).toBeUndefined();
+  });
+
   it('emits upgrade, then open, then close', async () => {
     const { url, wss } = await listen(impl);
     servers.push(wss);
@@ -96,6 +115,21 @@ describe.each([ours, real])('$name client', (impl) => {
     handled.terminate?.();
   });
 
+  it('a failed handshake is CLOSING during its error event and CLOSED at close (refused, or closed while connecting)', async () => {
+    const url = await httpServer((_req, res) => { res.writeHead(401, { 'Content-Length': 0 }); res.end(); });
+    const states = async (ws: any) => {
+      const seen: string[] = [];
+      ws.on('error', () => seen.push(`error ${ws.readyState}`));
+      await new Promise<void>((resolve) => ws.on('close', () => { seen.push(`close ${ws.readyState}`); resolve(); }));
+      return seen;
+    };
+    expect(await states(new impl.WebSocket(url))).toEqual(['error 2', 'close 3']);
+    const aborted = new impl.WebSocket(url);
+    const seen = states(aborted);
+    aborted.close();
+    expect(await seen).toEqual(['error 2', 'close 3']);
+  });
+
   it('close() while connecting: error, then close 1006', async () => {
     const { url, wss } = await listen(impl);
     servers.push(wss);
@@ -103,6 +137,22 @@ describe.each([ours, real])('$name client', (impl) => {
     const events = record(ws);
     ws.close();
     expect(await events).toEqual(['error', 'close 1006']);
+  });
+
+  it.each(['close', 'terminate'])('%s() while connecting: CLOSING at once; send() and ping() then do not throw, their callbacks get the error', async (method) => {
+    const { url, wss } = await listen(impl);
+    servers.push(wss);
+    const ws = new impl.WebSocket(url);
+    ws.on('error', () => {});
+    const closed = once(ws, 'close');
+    ws[method]();
+    expect(ws.readyState).toBe(2);
+    const sent = new Promise<any[]>((resolve) => ws.send('late', (...args: any[]) => resolve(args)));
+    const pinged = new Promise<any[]>((resolve) => ws.ping('p', undefined, (...args: any[]) => resolve(args)));
+    expect((await sent)[0]).toBeInstanceOf(Error);
+    expect((await pinged)[0]).toBeInstanceOf(Error);
+    expect((await closed)[0]).toBe(1006);
+    expect(ws.readyState).toBe(3);
   });
 
   it('handshakeTimeout: a server that never answers is an error, then close 1006', async () => {
@@ -196,13 +246,17 @@ describe('wasmws/ws readyState once the core is closing', () => {
     await once(client, 'open');
     // Paused, the façade emits nothing; the core still takes in the close frame (wasmws keeps
     // control frames flowing while the application holds messages back).
+    // The client does not read our echo (nor close TCP) until told: the connection stays
+    // closing (once it is gone, pause() holds nothing back and close is emitted).
     server.pause();
     client.close(1000);
+    client._socket.pause();
     for (let i = 0; i < 100 && server.readyState === 1; i++) await sleep(5);
     expect(server.readyState).toBe(2);
     const [err] = await new Promise<any[]>((resolve) => server.send('late', (...args: any[]) => resolve(args)));
     expect(err.message).toMatch(/readyState 2 \(CLOSING\)/);
     const closed = once(server, 'close');
+    client._socket.resume();
     server.resume();
     expect((await closed)[0]).toBe(1000);
   });

@@ -3,7 +3,7 @@
 // binaryType, send() and its callback, fragments, ping/pong, close codes, pause/resume.
 import { Buffer } from 'node:buffer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectPair, once, pairs, shutdown, sleep, type AnyServer } from './helpers';
+import { connectPair, once, ours, pairs, real, shutdown, sleep, type AnyServer, type AnySocket } from './helpers';
 
 let servers: AnyServer[] = [];
 afterEach(async () => {
@@ -12,6 +12,22 @@ afterEach(async () => {
 });
 
 const compressions = [['no compression', false], ['permessage-deflate', { threshold: 0 }]] as const;
+
+/**
+ * Pauses `server`, has `client` send 'held', then runs `end`: the close code `server`
+ * emits (or 'no close event' within 2 s) and the messages it emitted.
+ */
+async function endWhilePaused(server: AnySocket, client: AnySocket, end: () => void): Promise<{ code: unknown; events: string[] }> {
+  const events: string[] = [];
+  server.on('message', (data: Buffer) => events.push(`message ${data.toString()}`));
+  server.pause();
+  client.send('held');
+  await sleep(50);
+  const closed = once(server, 'close');
+  end();
+  const outcome = await Promise.race([closed, sleep(2000).then(() => ['no close event'])]);
+  return { code: outcome[0], events };
+}
 
 describe.each(pairs)('%s', (_name, serverImpl, clientImpl) => {
   describe.each(compressions)('%s', (_label, deflate) => {
@@ -192,6 +208,16 @@ describe.each(pairs)('%s', (_name, serverImpl, clientImpl) => {
       expect(got).toEqual(['a', 'b']);
     });
 
+    it('terminate() while paused still emits close (1006) and ends CLOSED; messages held come before it', async () => {
+      const { client, server, wss } = await open();
+      client.on('error', () => {});
+      const { code, events } = await endWhilePaused(server, client, () => server.terminate());
+      expect(code).toBe(1006);
+      expect(server.readyState).toBe(3);
+      expect(events.every((e) => e === 'message held')).toBe(true);
+      if (wss.clients) expect(wss.clients.size).toBe(0);
+    });
+
     it('has the readyState constants on the class and the instance, and protocol/url', async () => {
       const { client, server } = await open();
       for (const socket of [client, server]) {
@@ -231,5 +257,17 @@ describe.each(pairs)('%s', (_name, serverImpl, clientImpl) => {
       const event = await closeEvent;
       expect([event.type, event.code, event.reason, event.wasClean]).toEqual(['close', 4002, 'why', true]);
     });
+  });
+});
+
+describe('wasmws/ws: a paused socket whose connection is gone (wasmws still reads control frames and FIN while paused)', () => {
+  it.each([['ws', real], ['wasmws/ws', ours]])('the peer (%s client) vanishing emits the held messages, then close 1006; the socket leaves wss.clients', async (_name, clientImpl) => {
+    const { wss, client, server } = await connectPair(ours, clientImpl);
+    servers.push(wss);
+    const { code, events } = await endWhilePaused(server, client, () => client.terminate());
+    expect(code).toBe(1006);
+    expect(events).toEqual(['message held']);
+    expect(server.readyState).toBe(3);
+    expect(wss.clients.size).toBe(0);
   });
 });

@@ -70,4 +70,17 @@ describe.each([['wasmws/ws', ours, ourStream], ['ws', real, realStream]] as cons
     expect((await serverClosed)[0]).toBe(1006);
     await duplexClosed;
   });
+
+  it('destroy() with its readable side full (the socket paused by backpressure) still closes the stream', async () => {
+    const { wss, client, server } = await connectPair(impl, impl);
+    servers.push(wss);
+    const duplex = createWebSocketStream(client as never, { readableHighWaterMark: 1 });
+    server.send('fills the readable side');
+    server.send('and more');
+    for (let i = 0; i < 100 && !client.isPaused; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(client.isPaused).toBe(true); // nobody reads the duplex
+    const duplexClosed = Promise.race([once(duplex, 'close'), new Promise((r) => setTimeout(() => r('no close'), 2000))]);
+    duplex.destroy();
+    expect(await duplexClosed).not.toBe('no close');
+  });
 });

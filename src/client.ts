@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
+import { dialHttp2 } from './client-http2';
 import { Conn, type ConnSocket } from './conn/connection';
 import { HandshakeError, TimeoutError, WebSocketError } from './errors';
 import { newClientKey } from './handshake/accept-key';
@@ -55,6 +56,13 @@ export interface DialOptions extends ConnOptions {
   maxHeadBytes?: number;
   /** Offer permessage-deflate (RFC 7692). Default true; false offers nothing. */
   compression?: boolean | CompressionOptions;
+  /**
+   * WebSockets over HTTP/2 (RFC 8441) for wss://: an extended CONNECT stream on one shared
+   * session per origin. 'auto' falls back to HTTP/1.1 when the server does not offer it
+   * (ALPN, SETTINGS_ENABLE_CONNECT_PROTOCOL) or a proxy is used; true fails with a
+   * HandshakeError instead. Default false. See client-http2.ts.
+   */
+  http2?: boolean | 'auto';
 }
 
 /**
@@ -69,6 +77,10 @@ export async function dial(url: string | URL, options: DialOptions = {}): Promis
   checkUserHeaders(headers);
   let hop: Hop = { url: parseUrl(url), headers, tls: options.tls };
   normalizeTarget(hop.url);
+  if (options.http2) {
+    const conn = await dialHttp2(hop.url, options);
+    if (conn) return conn;
+  }
   const sockets: SocketList = [];
   const timeoutMs = options.handshakeTimeoutMs ?? 30_000;
   let timer: ReturnType<typeof setTimeout> | undefined;

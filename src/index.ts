@@ -20,6 +20,8 @@ export { MessageReader } from './conn/message-reader';
 export { MessageWriter } from './conn/message-writer';
 export { resolveConnOptions, type BufferFullPolicy, type ConnOptions } from './options';
 export { serve, Upgrader, type ServeHandler, type ServeOptions, type ServerCloseOptions, type UpgraderOptions, type WebSocketServer } from './server';
+export type { SecureServeOptions } from './server-http2';
+export { Http2StreamSocket } from './transport/http2-stream';
 export { dial, type DialOptions } from './client';
 export type { HandshakePolicy } from './handshake/server';
 export { WebSocket, WebSocketCloseEvent, WebSocketMessageEvent, type BinaryType } from './websocket';

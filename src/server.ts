@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Conn, type ConnSocket, type UpgradeRequest } from './conn/connection';
@@ -8,11 +9,11 @@ import { acceptResponse, checkUpgradeRequest, rejectResponse, repeatedSingleFiel
 import { HttpHeadParser } from './handshake/http-head';
 import { ServerRequest } from './handshake/request';
 import { resolveConnOptions, type ConnOptions, type ResolvedConnOptions } from './options';
-import { acceptOffer, type CompressionOptions } from './extensions/deflate-negotiation';
-import { formatExtension, parseExtensions } from './extensions/extension-header';
-import { PerMessageDeflate } from './extensions/permessage-deflate';
-import { headerValue } from './handshake/tokens';
+import type { CompressionOptions } from './extensions/deflate-negotiation';
 import { CloseCode } from './protocol/close-code';
+import { upgradeStream } from './server-http2-upgrade';
+import { negotiateUpgrade, serverDeflate } from './upgrade-negotiation';
+import { serveSecure, type SecureServeOptions } from './server-http2';
 import { encodeClosePayload } from './frame/close';
 
 /** Everything an Upgrader decides: handshake policy plus the options of the connections it makes. */
@@ -92,47 +93,48 @@ export class Upgrader {
    * serve()'s path: one that throws gets the client a 500, never a crash.
    */
   complete(request: UpgradeRequest, httpVersion: string, socket: ConnSocket & Duplex, head: Uint8Array, onClosed?: (conn: Conn) => void): Conn | null {
-    let response: string;
-    let subprotocol: string;
-    let extensions: string;
-    let agreed: ReturnType<Upgrader['negotiateCompression']>;
-    try {
-      const accepted = checkUpgradeRequest(request, httpVersion, this.policy);
-      if (accepted instanceof HandshakeError) {
-        this.reject(socket, accepted, request);
-        return null;
-      }
-      const extra = typeof this.options.headers === 'function' ? this.options.headers(request) : this.options.headers ?? {};
-      agreed = this.negotiateCompression(request);
-      extensions = agreed ? formatExtension(agreed.response) : '';
-      response = acceptResponse(accepted, extensions, extra);
-      subprotocol = accepted.subprotocol;
-    } catch (err) {
-      const detail = err instanceof Error ? err.message : String(err);
-      this.reject(socket, new HandshakeError(`the upgrade policy failed: ${detail}`, 500, {}, undefined, { cause: err }), request);
+    const agreed = negotiateUpgrade(this.options, request, () => checkUpgradeRequest(request, httpVersion, this.policy));
+    if (agreed instanceof HandshakeError) {
+      this.reject(socket, agreed, request);
       return null;
     }
-    socket.write(response);
-    const deflate = agreed && new PerMessageDeflate(agreed.params, 'server', this.compressionOptions());
-    return new Conn({ socket, role: 'server', options: this.connOptions, head, subprotocol, extensions, request, deflate, onClosed });
+    socket.write(acceptResponse(agreed.accepted, agreed.extensions, agreed.extra));
+    return new Conn({
+      socket, role: 'server', options: this.connOptions, head, request, onClosed,
+      subprotocol: agreed.accepted.subprotocol, extensions: agreed.extensions, deflate: serverDeflate(this.options, agreed),
+    });
   }
 
-  private compressionOptions(): CompressionOptions {
-    return typeof this.options.compression === 'object' ? this.options.compression : {};
+  /**
+   * Answers an extended CONNECT (RFC 8441) on a node:http2 server's 'stream' event with
+   * :status 200, or rejects it with the status HTTP/1.1 would get (the stream ends; the
+   * session goes on). Returns the connection, or null when rejected (onHandshakeError told).
+   * The checks and the policy are the ones upgrade() runs.
+   *
+   *     h2server.on('stream', (stream, headers) => {
+   *       if (headers[':method'] !== 'CONNECT') return;
+   *       const conn = upgrader.upgradeHttp2(stream, headers);
+   *       if (conn) handle(conn);
+   *     });
+   */
+  upgradeHttp2(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, onClosed?: (conn: Conn) => void): Conn | null {
+    return upgradeStream(this, this.connOptions, stream, headers, onClosed);
   }
 
-  /** The first acceptable permessage-deflate offer; a malformed header declines them all. */
-  private negotiateCompression(request: UpgradeRequest) {
-    if (this.options.compression === false) return undefined;
-    const header = headerValue(request.headers['sec-websocket-extensions']);
-    const offers = header === undefined ? undefined : parseExtensions(header);
-    return offers === undefined ? undefined : acceptOffer(offers, this.compressionOptions());
+  /** @internal The policy the handshake runs with (see guardedPolicy). */
+  get handshakePolicy(): HandshakePolicy {
+    return this.policy;
   }
 
   /** @internal Sends the error response, closes the socket, and reports the error. */
   reject(socket: Duplex, error: HandshakeError, request: UpgradeRequest | undefined): void {
     if (socket.writable) socket.end(rejectResponse(error));
     setTimeout(() => socket.destroy(), 1000).unref();
+    this.reportRejection(error, request);
+  }
+
+  /** @internal Tells onHandshakeError (what it throws is ignored). */
+  reportRejection(error: HandshakeError, request: UpgradeRequest | undefined): void {
     const listener = this.options.onHandshakeError;
     if (listener) callListener(listener, [error, request], ignoreError);
   }
@@ -150,6 +152,17 @@ export interface ServeOptions extends UpgraderOptions {
   handshakeTimeoutMs?: number;
   /** Largest request head accepted (431 above it). Default 16 KiB. */
   maxHeadBytes?: number;
+  /**
+   * Serve wss:// instead of ws://: the key and certificate (PEM), plus any other
+   * node:tls server option. HTTP/1.1 upgrades go through node:https's parser.
+   */
+  tls?: SecureServeOptions;
+  /**
+   * With `tls`: HTTP/2 as well (RFC 8441). One port, ALPN h2 and http/1.1; the HTTP/2
+   * side advertises SETTINGS_ENABLE_CONNECT_PROTOCOL and takes WebSockets as extended
+   * CONNECT streams, the HTTP/1.1 side takes upgrades as before. Default false.
+   */
+  http2?: boolean;
   /**
    * Called when the handler throws or its promise rejects (the connection is then closed
    * with 1011). Default: console.error. What this callback itself throws is ignored.
@@ -211,6 +224,21 @@ function runHandler(handler: ServeHandler, conn: Conn, onHandlerError: (error: u
   }
 }
 
+/**
+ * Graceful shutdown of a server's connections: a close handshake on each, at most
+ * `timeoutMs` to finish, then what is left is terminated.
+ */
+async function closeConnections(connections: ReadonlySet<Conn>, code: number, reason: string, timeoutMs: number): Promise<void> {
+  const closing = [...connections].map((conn) => conn.close(code, reason).catch(() => conn.closed));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.all(closing),
+    new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); }),
+  ]);
+  clearTimeout(timer);
+  for (const conn of connections) conn.terminate();
+}
+
 /** What serve() calls with every new connection (see runHandler for its lifetime rule). */
 export type ServeHandler = (conn: Conn) => void | Promise<void>;
 
@@ -231,6 +259,12 @@ export function serve(options: ServeOptions, handler: ServeHandler): Promise<Web
   const onHandlerError = options.onHandlerError ?? printHandlerError;
 
   const forget = (conn: Conn) => connections.delete(conn);
+  if (options.tls) {
+    return serveSecure(options, upgrader, {
+      connections, forget, closeConnections,
+      accept: (conn) => { connections.add(conn); runHandler(handler, conn, onHandlerError); },
+    });
+  }
 
   const server: Server = createServer((socket) => {
     // Everything below lives only until the handshake ends: once it does, no listener left
@@ -285,14 +319,7 @@ export function serve(options: ServeOptions, handler: ServeHandler): Promise<Web
       encodeClosePayload(code, reason);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of pending) socket.destroy();
-      const closing = [...connections].map((conn) => conn.close(code, reason).catch(() => conn.closed));
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        Promise.all(closing),
-        new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); }),
-      ]);
-      clearTimeout(timer);
-      for (const conn of connections) conn.terminate();
+      await closeConnections(connections, code, reason, timeoutMs);
       await stopped;
     },
   };

@@ -7,13 +7,14 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { writeChart } from '../chart.mjs';
+import { http2Shapes } from './http2.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bun = `${root}node_modules/.bin/bun`;
 const deno = `${root}node_modules/.bin/deno`;
 const quick = process.argv.includes('--quick');
-// --only=pipelined,reqres,deflate-pipelined,deflate-reqres,client,steady,memory runs those parts and prints them, writing no files
+// --only=pipelined,reqres,deflate-pipelined,deflate-reqres,client,steady,memory,http2 runs those parts and prints them, writing no files
 // (--write: the rows measured replace theirs in e2e.json, the rest is kept).
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const wanted = (part) => !only || only.includes(part);
@@ -72,8 +73,8 @@ async function startServer(server) {
   return { child, port };
 }
 
-function runLoad(args, onMeasure, onResult = () => {}) {
-  const child = spawn('taskset', ['-c', '1', process.execPath, `${here}load.mjs`, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+function runLoad(args, onMeasure, onResult = () => {}, script = 'load.mjs') {
+  const child = spawn('taskset', ['-c', '1', process.execPath, `${here}${script}`, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve) => lines(child, (l) => {
     if (l === 'MEASURE') onMeasure(child.pid);
     else if (l.startsWith('{')) { onResult(child.pid); resolve(JSON.parse(l)); }
@@ -213,6 +214,8 @@ for (const server of SERVERS.filter((s) => wanted('memory') && ['wasmws auto', '
   memory.push({ server: server.name, idleBytesPerConnection: idle.total, marginalBytesPerConnection: idle.marginal, handshakesPerSecond: handshakes.perSecond, serverCpuUsPerHandshake: handshakes.cpuUsPerHandshake });
 }
 
+const http2 = wanted('http2') ? await http2Shapes({ here, rounds: ROUNDS, seconds: SECONDS, startServer, runLoad, cpuMs }) : [];
+
 const baseline = (shape, size) => results.find((r) => r.shape === shape && r.size === size && r.server === 'ws + bufferutil');
 const bunOf = (shape, size) => results.find((r) => r.shape === shape && r.size === size && r.server === 'bun (uWS)');
 const floorOf = (shape, size) => (shape === 'reqres'
@@ -257,12 +260,17 @@ if (memory.length > 0) console.table(memory.map((m) => ({
   'server CPU µs/handshake': m.serverCpuUsPerHandshake.toFixed(1),
 })));
 
+if (http2.length > 0) {
+  console.log('\nHTTP/2 (RFC 8441): one wasmws serve({ tls, http2: true }), the wasmws client over h2 streams or HTTP/1.1 connections; request/response, 16 sockets, 16 in flight');
+  console.table(http2);
+}
+
 // A partial run prints, and leaves the recorded results alone, unless --write: then what it
 // measured replaces those rows of e2e.json (same shape and server), the rest is kept.
 const write = process.argv.includes('--write');
 if ((only || serverFilter) && !write) process.exit(0);
 mkdirSync(`${root}bench/results`, { recursive: true });
-let recorded = { machine, date: new Date().toISOString(), results, zlibFloors, clients, steady, memory };
+let recorded = { machine, date: new Date().toISOString(), results, zlibFloors, clients, steady, memory, http2 };
 if (only || serverFilter) {
   const previous = JSON.parse(readFileSync(`${root}bench/results/e2e.json`, 'utf8'));
   const measured = new Set(results.map((r) => `${r.shape}|${r.server}`));
@@ -273,6 +281,7 @@ if (only || serverFilter) {
     clients: clients.length > 0 ? clients : previous.clients ?? [],
     steady: steady.length > 0 ? steady : previous.steady ?? [],
     memory: memory.length > 0 ? memory : previous.memory ?? [],
+    http2: http2.length > 0 ? http2 : previous.http2 ?? [],
   };
 }
 writeFileSync(`${root}bench/results/e2e.json`, JSON.stringify(recorded, null, 2));

@@ -8,6 +8,7 @@
 //   node server.mjs net                        a bare node:net socket per connection (the memory floor)
 //   node server.mjs net-echo                   no WebSocket: echoes every read (the request/response floor)
 //   (ws and bun take "deflate" too)
+//   node server.mjs wasmws-tls <codec> <key.pem> <cert.pem>   serve({ tls, http2: true }): h2 and HTTP/1.1 on one port
 // Prints "PORT <n>". On stdin, "mem" prints "RSS <bytes>" after a full GC.
 import { createRequire } from 'node:module';
 
@@ -28,6 +29,15 @@ if (kind === 'wasmws') {
     : async (conn) => {
       try { for await (const m of conn) conn.send(m.data, { binary: m.type === 'binary' }).catch(() => {}); } catch { /* closed */ }
     });
+  port = server.address().port;
+} else if (kind === 'wasmws-tls') {
+  const { serve } = await import('../../dist/index.js');
+  const { readFileSync } = await import('node:fs');
+  const [keyFile, certFile] = process.argv.slice(4);
+  const tls = { key: readFileSync(keyFile), cert: readFileSync(certFile) };
+  const server = await serve({ port: 0, codec, tls, http2: true, compression: false, pingIntervalMs: 0, maxMessageBytes: 64 << 20 }, async (conn) => {
+    try { for await (const m of conn) conn.send(m.data, { binary: m.type === 'binary' }).catch(() => {}); } catch { /* closed */ }
+  });
   port = server.address().port;
 } else if (kind === 'ws' || kind === 'wasmws-ws') {
   // The same application code on both: only the import differs (the migration's step 1).

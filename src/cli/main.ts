@@ -14,7 +14,7 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-  echo: { run: echoCommand, usage: ECHO_USAGE, help: 'echo server; prints "listening on ws://HOST:PORT"' },
+  echo: { run: echoCommand, usage: ECHO_USAGE, help: 'echo server; prints "listening on ws://HOST:PORT" (wss:// with --tls-cert/--tls-key, HTTP/2 too with --http2)' },
   connect: { run: connectCommand, usage: CONNECT_USAGE, help: 'interactive client: lines out, "< " messages in, /ping, /close CODE REASON' },
   'autobahn-client': { run: autobahnCommand, usage: AUTOBAHN_USAGE, help: 'client side of the Autobahn fuzzing-server protocol' },
   chat: { run: chatCommand, usage: CHAT_USAGE, help: 'the chat demo: page at /, hub at /ws; with --redis, one node of a multi-node chat' },

@@ -52,7 +52,7 @@ export interface ConnSocket extends WritableSocket {
   /** Turns Nagle's algorithm off (node:net); called when present. */
   setNoDelay?(noDelay?: boolean): unknown;
   /** The peer's address, when the socket knows it. */
-  readonly remoteAddress?: string;
+  readonly remoteAddress?: string | undefined;
   /** True once the socket is closed. */
   readonly destroyed: boolean;
   /** The peer's FIN was read (node:net); checked when a Conn is made on a socket. */
@@ -126,6 +126,8 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   private state: State = 'open';
   /** Our close frame is queued (nothing more may be sent); closeWritten: it is with the socket. */
   private closeSent = false;
+  /** The peer ended its half while our close echo was pending (see onPeerEnd). */
+  private peerEnded = false;
   private closeWritten = false;
   private closeReceived: { code: number; reason: string } | null = null;
   private failure: { code: number; reason: string; error: Error } | null = null;
@@ -337,6 +339,12 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
    */
   onPeerEnd(): void {
     this.reader.halt();
+    // A Close came and its echo waits a turn (onCloseFrame): the echo goes out first, then
+    // our end. Over HTTP/2 a peer may send END_STREAM right after its Close (Chromium does).
+    if (this.closeReceived && !this.closeSent) {
+      this.peerEnded = true;
+      return;
+    }
     this.outbox.flush();
     this.socket.end();
   }
@@ -401,6 +409,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
       // Echo code and reason (RFC 6455 §5.5.1, as browsers and ws do); none: an empty close.
       if (!this.closeSent) this.startClosing(code === CloseCode.NoStatus ? new Uint8Array(0) : encodeClosePayload(code, reason));
       this.endTcpIfDone();
+      if (this.peerEnded) this.onPeerEnd();
     });
     if (this.inflater) this.inflater.whenIdle(echo);
     else echo();

@@ -94,6 +94,17 @@ export function checkUpgradeRequest(request: UpgradeRequest, httpVersion: string
   if (version !== '13') return new HandshakeError(`unsupported Sec-WebSocket-Version ${JSON.stringify(version ?? '')}`, 426);
   const key = headerValue(headers['sec-websocket-key']);
   if (key === undefined || !isValidClientKey(key.trim())) return new HandshakeError('Sec-WebSocket-Key is not base64 of 16 bytes', 400);
+  const agreed = checkUpgradePolicy(request, policy);
+  return agreed instanceof HandshakeError ? agreed : { key: key.trim(), subprotocol: agreed.subprotocol };
+}
+
+/**
+ * The policy half of a handshake, the same over HTTP/1.1 and HTTP/2 (RFC 8441 §5 keeps
+ * Origin and Sec-WebSocket-Protocol as they are): the origin check (403), then the
+ * subprotocol choice (400 for an offer that is not a token, 500 for a choice not offered).
+ */
+export function checkUpgradePolicy(request: UpgradeRequest, policy: HandshakePolicy): { subprotocol: string } | HandshakeError {
+  const { headers } = request;
   const origin = headerValue(headers.origin);
   if (origin !== undefined) {
     const allowed = policy.checkOrigin ? policy.checkOrigin(origin, request) : isSameOrigin(origin, request);
@@ -111,7 +122,7 @@ export function checkUpgradeRequest(request: UpgradeRequest, httpVersion: string
     }
     subprotocol = chosen ?? '';
   }
-  return { key: key.trim(), subprotocol };
+  return { subprotocol };
 }
 
 /** Fields of the 101 the handshake writes; the `headers` option cannot add them again. */

@@ -1,4 +1,3 @@
-import type { Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT } from '../../src/codec/constants';
 import type { CodecKind } from '../../src/codec/select';
@@ -6,26 +5,28 @@ import { dial } from '../../src/client';
 import { CloseError } from '../../src/errors';
 import { hex } from '../helpers/codecs';
 import { serverFrame } from '../helpers/frames';
-import { rawServer, type RawPeer } from '../helpers/raw-peer';
+import type { RawPeer } from '../helpers/raw-peer';
+import { CODEC_TRANSPORTS, rawServerOver, type Transport } from '../helpers/transports';
 import { concat } from '../helpers/reader';
 
 // The client side of RFC 6455 against a raw server peer that sends exact bytes.
 
-let servers: Server[] = [];
+let servers: { close(): unknown }[] = [];
 afterEach(() => { for (const s of servers) s.close(); servers = []; });
 
-async function withPeer(codec: CodecKind, script: (peer: RawPeer) => Promise<void> | void) {
+async function withPeer(codec: CodecKind, transport: Transport, script: (peer: RawPeer) => Promise<void> | void) {
   let resolvePeer!: (p: RawPeer) => void;
   const peerReady = new Promise<RawPeer>((r) => { resolvePeer = r; });
-  const { server, port } = await rawServer(async (peer) => { resolvePeer(peer); await script(peer); });
+  const { server, url, dialOptions } = await rawServerOver(transport, async (peer) => { resolvePeer(peer); await script(peer); });
   servers.push(server);
-  const conn = await dial(`ws://127.0.0.1:${port}/`, { codec });
+  const conn = await dial(url, { ...dialOptions, codec });
   return { conn, peer: await peerReady };
 }
 
-describe.each(['js', 'wasm'] as CodecKind[])('client conformance, %s codec', (codec) => {
+// Each case runs over TCP and over HTTP/2 streams (RFC 8441): framing does not change.
+describe.each(CODEC_TRANSPORTS)('client conformance, %s codec over %s', (codec, transport) => {
   it('reads unmasked server frames, whole and one byte per write', async () => {
-    const { conn } = await withPeer(codec, (peer) => peer.send(concat([serverFrame(OP_TEXT, 'Hello'), serverFrame(OP_BINARY, new Uint8Array(70000).fill(5))]), true));
+    const { conn } = await withPeer(codec, transport, (peer) => peer.send(concat([serverFrame(OP_TEXT, 'Hello'), serverFrame(OP_BINARY, new Uint8Array(70000).fill(5))]), true));
     expect((await conn.read()).text()).toBe('Hello');
     const big = await conn.read();
     expect([big.type, big.data.length, big.data[69999]]).toEqual(['binary', 70000, 5]);
@@ -33,7 +34,7 @@ describe.each(['js', 'wasm'] as CodecKind[])('client conformance, %s codec', (co
   });
 
   it('masks every frame it sends, with a different key each time', async () => {
-    const { conn, peer } = await withPeer(codec, () => {});
+    const { conn, peer } = await withPeer(codec, transport, () => {});
     await conn.send('one');
     await conn.send('one');
     await peer.waitFrames(2);
@@ -43,7 +44,7 @@ describe.each(['js', 'wasm'] as CodecKind[])('client conformance, %s codec', (co
   });
 
   it('answers a ping with a pong and resolves its own ping with the RTT', async () => {
-    const { conn, peer } = await withPeer(codec, (p) => p.send(serverFrame(OP_PING, 'hi')));
+    const { conn, peer } = await withPeer(codec, transport, (p) => p.send(serverFrame(OP_PING, 'hi')));
     await peer.waitFrames(1);
     expect(peer.frames[0]).toMatchObject({ opcode: OP_PONG });
     const rtt = conn.ping('x');
@@ -55,7 +56,7 @@ describe.each(['js', 'wasm'] as CodecKind[])('client conformance, %s codec', (co
   });
 
   it('fails with 1002 on a masked server frame', async () => {
-    const { conn, peer } = await withPeer(codec, (p) => p.send(hex('81 81 01 02 03 04 60')));
+    const { conn, peer } = await withPeer(codec, transport, (p) => p.send(hex('81 81 01 02 03 04 60')));
     const info = await conn.closed;
     expect(info).toMatchObject({ code: 1002, wasClean: false });
     await peer.waitFrames(1);
@@ -63,13 +64,13 @@ describe.each(['js', 'wasm'] as CodecKind[])('client conformance, %s codec', (co
   });
 
   it('fails with 1007 on invalid UTF-8 and rejects read() with the CloseError', async () => {
-    const { conn } = await withPeer(codec, (p) => p.send(serverFrame(OP_TEXT, hex('ed a0 80'))));
+    const { conn } = await withPeer(codec, transport, (p) => p.send(serverFrame(OP_TEXT, hex('ed a0 80'))));
     await expect(conn.read()).rejects.toMatchObject({ closeCode: 1007 });
     await conn.closed;
   });
 
   it('echoes the server close with its code and reason, waits for the server to end TCP, and reports a clean close', async () => {
-    const { conn, peer } = await withPeer(codec, async (p) => {
+    const { conn, peer } = await withPeer(codec, transport, async (p) => {
       await p.send(serverFrame(OP_CLOSE, hex('0f a0 62 79 65')));
       await p.waitFrames(1);
       p.socket.end();
@@ -80,7 +81,7 @@ describe.each(['js', 'wasm'] as CodecKind[])('client conformance, %s codec', (co
   });
 
   it('ends iteration quietly on a normal close', async () => {
-    const { conn } = await withPeer(codec, async (p) => {
+    const { conn } = await withPeer(codec, transport, async (p) => {
       await p.send(concat([serverFrame(OP_TEXT, 'a'), serverFrame(OP_TEXT, 'b'), serverFrame(OP_CLOSE, hex('03 e8'))]));
       await p.waitFrames(1);
       p.socket.end();
@@ -91,12 +92,12 @@ describe.each(['js', 'wasm'] as CodecKind[])('client conformance, %s codec', (co
   });
 
   it('throws from iteration on an abnormal close (TCP drop)', async () => {
-    const { conn } = await withPeer(codec, (p) => { p.socket.destroy(); });
+    const { conn } = await withPeer(codec, transport, (p) => { p.socket.destroy(); });
     await expect((async () => { for await (const _ of conn) { /* none */ } })()).rejects.toMatchObject({ closeCode: 1006 });
   });
 
   it('close() sends 1000 and resolves once the server closes', async () => {
-    const { conn, peer } = await withPeer(codec, async (p) => {
+    const { conn, peer } = await withPeer(codec, transport, async (p) => {
       await p.waitFrames(1);
       await p.send(serverFrame(OP_CLOSE, p.frames[0].payload));
       p.socket.end();
@@ -109,9 +110,9 @@ describe.each(['js', 'wasm'] as CodecKind[])('client conformance, %s codec', (co
   it('gives up on a peer that never answers the close, after closeTimeoutMs', async () => {
     let resolvePeer!: (p: RawPeer) => void;
     const ready = new Promise<RawPeer>((r) => { resolvePeer = r; });
-    const { server, port } = await rawServer((p) => resolvePeer(p));
+    const { server, url, dialOptions } = await rawServerOver(transport, (p) => resolvePeer(p));
     servers.push(server);
-    const conn = await dial(`ws://127.0.0.1:${port}/`, { codec, closeTimeoutMs: 200 });
+    const conn = await dial(url, { ...dialOptions, codec, closeTimeoutMs: 200 });
     await ready;
     expect(await conn.close()).toMatchObject({ wasClean: false, code: 1006 });
   });

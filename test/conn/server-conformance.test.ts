@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT } from '../../src/codec/constants';
-import type { CodecKind } from '../../src/codec/select';
 import { serve, type WebSocketServer } from '../../src/server';
 import { hex } from '../helpers/codecs';
 import { clientFrame } from '../helpers/frames';
 import { rawClient } from '../helpers/raw-peer';
+import { CODEC_TRANSPORTS, closeRawSessions, rawClientOver, serveOver } from '../helpers/transports';
 import { concat } from '../helpers/reader';
 
 // The server side of RFC 6455, in the spirit of the Autobahn TestSuite sections 1-7, 9, 10:
@@ -13,22 +13,23 @@ import { concat } from '../helpers/reader';
 
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 
-describe.each(['js', 'wasm'] as CodecKind[])('server conformance, %s codec', (codec) => {
+// Each case runs over TCP and over HTTP/2 streams (RFC 8441): framing does not change.
+describe.each(CODEC_TRANSPORTS)('server conformance, %s codec over %s', (codec, transport) => {
   let server: WebSocketServer;
   let port: number;
 
   beforeAll(async () => {
-    server = await serve({ port: 0, codec, maxMessageBytes: 1 << 20, pingIntervalMs: 0 }, async (conn) => {
+    server = await serveOver(transport, { port: 0, codec, maxMessageBytes: 1 << 20, pingIntervalMs: 0 }, async (conn) => {
       try {
         for await (const msg of conn) await conn.send(msg.type === 'text' ? msg.text() : msg.data);
       } catch { /* a failed connection ends the loop */ }
     });
     port = server.address().port;
   });
-  afterAll(() => server.close({ timeoutMs: 500 }));
+  afterAll(async () => { closeRawSessions(); await server.close({ timeoutMs: 500 }); });
 
   async function exchange(bytes: Uint8Array, expectFrames: number, byteByByte = false) {
-    const { peer } = await rawClient(port);
+    const { peer } = await rawClientOver(transport, port);
     await peer.send(bytes, byteByByte);
     await peer.waitFrames(expectFrames);
     return peer;
@@ -132,7 +133,7 @@ describe.each(['js', 'wasm'] as CodecKind[])('server conformance, %s codec', (co
       });
 
     it('fails fast: the 1007 arrives before the rest of the message is sent', async () => {
-      const { peer } = await rawClient(port);
+      const { peer } = await rawClientOver(transport, port);
       await peer.send(clientFrame(OP_TEXT, 'good start ', { fin: false }));
       await peer.send(clientFrame(0, hex('ce ba e1 bd b9 cf 83 ce bc ce b5 ed a0 80'), { fin: false }));
       await peer.waitFrames(1);
@@ -182,7 +183,7 @@ describe.each(['js', 'wasm'] as CodecKind[])('server conformance, %s codec', (co
 
   describe('9. limits', () => {
     it('closes with 1009 on a message over maxMessageBytes, from its header', async () => {
-      const { peer } = await rawClient(port);
+      const { peer } = await rawClientOver(transport, port);
       await peer.send(clientFrame(OP_BINARY, new Uint8Array((1 << 20) + 1)).subarray(0, 14));
       await peer.waitFrames(1);
       expect(peer.closeFrame()?.[0]).toBe(1009);

@@ -238,6 +238,10 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
 
   terminate(error: Error = new AlreadyClosedError('terminated')): void {
     if (!this.failure) this.failure = { code: CloseCode.Abnormal, reason: error.message, error };
+    // Frames already encoded go first (as ws's synchronous writes would): a send() resolved
+    // under the high-water mark is only queued until the end of the turn. What is still
+    // compressing is dropped.
+    if (!this.socket.destroyed) this.outbox.flush();
     this.socket.destroy();
     this.finish(); // now, not at the socket's 'close': queued sends reject rather than "write" to a dead socket
   }

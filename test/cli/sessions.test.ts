@@ -27,7 +27,7 @@ describe('wasmws connect', () => {
   it('prints every message received before it prints how the connection closed (compressed ones too)', async () => {
     const server = await serve({ port: 0 }, async (c) => {
       await c.send('y'.repeat(5000)); // compressed: still inflating in the CLI when TCP closes
-      // send() resolves once queued; terminate() drops what is queued, so wait for the write.
+      // send() resolves once queued, and terminate() drops a message still compressing: wait for the write.
       for (let i = 0; i < 500 && c.bufferedAmount > 0; i++) await new Promise((r) => setTimeout(r, 2));
       c.terminate();
     });

@@ -75,6 +75,19 @@ describe('send() under the high-water mark (fake socket)', () => {
     conn.terminate();
   });
 
+  it('terminate() writes the frames already encoded this turn before it drops TCP (as ws, whose writes are synchronous)', async () => {
+    const socket = new FakeSocket();
+    const conn = serverConn(socket);
+    await conn.send('last words');
+    await conn.send(new Uint8Array(100));
+    expect(socket.writes.length).toBe(0); // queued for the end of the turn
+    conn.terminate();
+    expect(socket.destroyed).toBe(true);
+    expect(socket.writes.length).toBe(1);
+    expect(countFrames(socket.writes[0])).toBe(2);
+    expect(new TextDecoder().decode(socket.writes[0].subarray(2, 12))).toBe('last words');
+  });
+
   it('returns one shared settled promise while little is waiting; the frames still wait for the flush', async () => {
     const socket = new FakeSocket();
     const conn = serverConn(socket);

@@ -10,6 +10,7 @@ import { repeatedSingleField } from './handshake/server';
 import { rejectStream } from './server-http2-upgrade';
 import type { ServeOptions, Upgrader, WebSocketServer } from './server';
 import { CloseCode } from './protocol/close-code';
+import { listen } from './listen';
 
 /** serve()'s `tls`: a key and certificate (PEM), and any other node:tls server option. */
 export interface SecureServeOptions extends TlsOptions {
@@ -122,11 +123,5 @@ export function serveSecure(options: ServeOptions, upgrader: Upgrader, hooks: Se
     },
   };
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve(handle);
-    });
-  });
+  return listen(server, options, handle);
 }

@@ -15,6 +15,7 @@ import { upgradeStream } from './server-http2-upgrade';
 import { negotiateUpgrade, serverDeflate } from './upgrade-negotiation';
 import { serveSecure, type SecureServeOptions } from './server-http2';
 import { encodeClosePayload } from './frame/close';
+import { listen } from './listen';
 
 /** Everything an Upgrader decides: handshake policy plus the options of the connections it makes. */
 export interface UpgraderOptions extends HandshakePolicy, ConnOptions {
@@ -324,11 +325,5 @@ export function serve(options: ServeOptions, handler: ServeHandler): Promise<Web
     },
   };
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve(handle);
-    });
-  });
+  return listen(server, options, handle);
 }

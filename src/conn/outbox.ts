@@ -85,7 +85,8 @@ function work(frames: Uint8Array[], bytes: number, pending: boolean, open: boole
   return { frames, bytes, pending, open, waiters: null, onWritten: null };
 }
 
-function sizeOf(frames: readonly Uint8Array[]): number {
+/** The bytes of `frames` together. */
+export function sizeOf(frames: readonly Uint8Array[]): number {
   let size = 0;
   for (const frame of frames) size += frame.length;
   return size;

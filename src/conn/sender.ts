@@ -7,7 +7,7 @@ import type { FrameWriter } from '../frame/writer';
 import type { BufferFullPolicy } from '../options';
 import { CloseCode } from '../protocol/close-code';
 import { MessageWriter } from './message-writer';
-import { handled, type Outbox } from './outbox';
+import { handled, sizeOf, type Outbox } from './outbox';
 
 /** What send() takes. */
 export type Sendable = string | Uint8Array | ArrayBuffer | ArrayBufferView | PreparedMessage;
@@ -24,12 +24,6 @@ export interface SendOptions {
 export interface SenderHost {
   readonly isOpen: boolean;
   fail(code: number, reason: string, error: Error): void;
-}
-
-function byteLength(frames: readonly Uint8Array[]): number {
-  let size = 0;
-  for (const frame of frames) size += frame.length;
-  return size;
 }
 
 /** A message to send as opcode + bytes (see outgoingMessage). */
@@ -81,7 +75,7 @@ export class Sender {
       const { opcode, payload } = outgoing(data, options);
       this.writer.message(opcode, payload, frames);
     }
-    const sent = this.overLimit(byteLength(frames)) ?? this.outbox.enqueue(frames);
+    const sent = this.overLimit(sizeOf(frames)) ?? this.outbox.enqueue(frames);
     while (frames.length > 0) frames.pop(); // inlined, where `length = 0` is a runtime call
     return sent;
   }
@@ -101,7 +95,7 @@ export class Sender {
         writer.frame(frameOpcode, payload, fin, false, frames);
         // A fragment past maxBufferedBytes is refused as a send is (it was not sent: the
         // message goes on with the next write); the final frame, empty, always goes.
-        return (fin ? undefined : this.overLimit(byteLength(frames))) ?? outbox.appendStream(stream, frames, fin);
+        return (fin ? undefined : this.overLimit(sizeOf(frames))) ?? outbox.appendStream(stream, frames, fin);
       },
       get isOpen() { return outbox.isOpen; },
     }));

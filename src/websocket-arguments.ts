@@ -85,6 +85,11 @@ export function closeReasonArgument(reason: unknown): string {
   return text;
 }
 
+/** True for a Blob (false where the runtime has none). */
+export function isBlob(data: unknown): data is Blob {
+  return typeof Blob === 'function' && data instanceof Blob;
+}
+
 /** What send() passes on: bytes and Blobs as they are, anything else as a string. */
 export type WebSocketData = string | ArrayBuffer | ArrayBufferView | Blob;
 
@@ -96,6 +101,6 @@ export function sendArgument(data: unknown): WebSocketData {
   if (typeof data === 'string') return data;
   if (isShared(data)) throw new TypeError('send() does not take a SharedArrayBuffer or a view on one');
   if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data;
-  if (typeof Blob === 'function' && data instanceof Blob) return data;
+  if (isBlob(data)) return data;
   return String(data);
 }

@@ -4,7 +4,7 @@ import type { Conn } from './conn/connection';
 import { CloseError, type WebSocketError } from './errors';
 import { CloseCode } from './protocol/close-code';
 import {
-  closeCodeArgument, closeReasonArgument, domError, parseProtocols, parseWebSocketUrl, sendArgument, type WebSocketData,
+  closeCodeArgument, closeReasonArgument, domError, isBlob, parseProtocols, parseWebSocketUrl, sendArgument, type WebSocketData,
 } from './websocket-arguments';
 import { WebSocketCloseEvent, WebSocketMessageEvent } from './websocket-events';
 
@@ -25,10 +25,6 @@ const CONNECTING = 0;
 const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
-
-function isBlob(data: WebSocketData): data is Blob {
-  return typeof Blob === 'function' && data instanceof Blob;
-}
 
 /** Bytes the data takes as a message: what bufferedAmount counts. */
 function byteSize(data: WebSocketData): number {

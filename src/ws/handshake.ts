@@ -76,26 +76,26 @@ export function responseHead(lines: readonly unknown[]): string {
 
 /** Answers a handshake with an error status and closes the socket (as ws's abortHandshake). */
 export function abortHandshake(socket: Duplex, status: number, message?: string, headers: Record<string, string> = {}): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
   const body = message || STATUS_CODES[status] || 'Error';
   const all: Record<string, string | number> = {
     Connection: 'close', 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(body), ...headers,
   };
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`];
   for (const [name, value] of Object.entries(all)) if (!/[\r\n]/.test(`${name}${value}`)) lines.push(`${name}: ${value}`);
-  socket.once('finish', () => socket.destroy());
-  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+  endWith(socket, `${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
 /** Answers a request that failed validation (wasmws's error response: status, reason, 426's version). */
 export function rejectInvalid(socket: Duplex, error: HandshakeError): void {
+  endWith(socket, rejectResponse(error));
+}
+
+/** Writes `response` and destroys the socket once it is flushed (at once when it cannot be written). */
+function endWith(socket: Duplex, response: string): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
   socket.once('finish', () => socket.destroy());
-  socket.end(rejectResponse(error));
+  socket.end(response);
 }

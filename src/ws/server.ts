@@ -162,7 +162,6 @@ export class WebSocketServer extends EventEmitter {
       try {
         verified = (verify as (info: VerifyClientInfo) => boolean)(info);
       } catch {
-        verified = false;
         abortHandshake(socket, 500);
         return;
       }

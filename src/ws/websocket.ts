@@ -232,9 +232,7 @@ export class WebSocket extends EventEmitter {
   resume(): void {
     if (this.state === WebSocket.CONNECTING || this.state === WebSocket.CLOSED) return;
     this.paused = false;
-    const wake = this.wakeReader;
-    this.wakeReader = null;
-    wake?.();
+    this.wake();
   }
 
   // ── EventTarget (as ws) ──────────────────────────────────────────────────────────
@@ -289,9 +287,7 @@ export class WebSocket extends EventEmitter {
     void this.readLoop(conn);
     void conn.closed.then(() => {
       this.connGone = true;
-      const wake = this.wakeReader;
-      this.wakeReader = null;
-      wake?.();
+      this.wake();
     });
   }
 
@@ -334,6 +330,13 @@ export class WebSocket extends EventEmitter {
       const error = notOpen(this.readyState);
       process.nextTick(() => this.callBack(cb, error));
     }
+  }
+
+  /** Lets the read loop held by pause() go on (after resume(), or once the Conn is gone). */
+  private wake(): void {
+    const wake = this.wakeReader;
+    this.wakeReader = null;
+    wake?.();
   }
 
   private async readLoop(conn: Conn): Promise<void> {

@@ -2,9 +2,9 @@ import { constants, type ClientHttp2Stream, type IncomingHttpHeaders } from 'nod
 import type { DialOptions } from './client';
 import { Conn } from './conn/connection';
 import { HandshakeError, TimeoutError, WebSocketError } from './errors';
-import { acceptResponse, clientOffer, PERMESSAGE_DEFLATE, type CompressionOptions } from './extensions/deflate-negotiation';
-import { formatExtension, parseExtensions } from './extensions/extension-header';
-import { PerMessageDeflate } from './extensions/permessage-deflate';
+import { clientOffer } from './extensions/deflate-negotiation';
+import { formatExtension } from './extensions/extension-header';
+import { agreedDeflate } from './handshake/client';
 import { proxyFor } from './handshake/proxy';
 import { headerValue, isToken } from './handshake/tokens';
 import { Http2StreamSocket } from './transport/http2-stream';
@@ -86,19 +86,6 @@ async function openWebSocket(entry: PooledSession, target: URL, options: DialOpt
     if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
     throw err;
   }
-}
-
-/** The permessage-deflate the server agreed to; anything we did not offer fails the dial. */
-function agreedDeflate(extensions: string, compression: CompressionOptions | undefined, status: number): PerMessageDeflate | undefined {
-  if (!extensions) return undefined;
-  const parsed = parseExtensions(extensions);
-  const deflates = parsed?.filter((e) => e.name === PERMESSAGE_DEFLATE) ?? [];
-  if (!compression || parsed === undefined || deflates.length !== 1 || parsed.length !== 1) {
-    throw new HandshakeError(`unacceptable sec-websocket-extensions: ${extensions}`, status);
-  }
-  const params = acceptResponse(deflates[0], compression);
-  if (typeof params === 'string') throw new HandshakeError(`permessage-deflate: ${params}`, status);
-  return new PerMessageDeflate(params, 'client', compression);
 }
 
 function responseOf(stream: ClientHttp2Stream): Promise<IncomingHttpHeaders> {

@@ -2,9 +2,9 @@ import { constants, type ClientHttp2Stream, type IncomingHttpHeaders } from 'nod
 import type { DialOptions } from './client';
 import { Conn } from './conn/connection';
 import { HandshakeError, TimeoutError, WebSocketError } from './errors';
-import { acceptResponse, clientOffer, PERMESSAGE_DEFLATE, type CompressionOptions } from './extensions/deflate-negotiation';
-import { formatExtension, parseExtensions } from './extensions/extension-header';
-import { PerMessageDeflate } from './extensions/permessage-deflate';
+import { clientOffer } from './extensions/deflate-negotiation';
+import { formatExtension } from './extensions/extension-header';
+import { agreedDeflate } from './handshake/client';
 import { proxyFor } from './handshake/proxy';
 import { headerValue, isToken } from './handshake/tokens';
 import { Http2StreamSocket } from './transport/http2-stream';
@@ -22,6 +22,8 @@ const NOT_SENT = new Set(['connection', 'upgrade', 'keep-alive', 'proxy-connecti
  * origin's pooled session. Resolves with the Conn, or with undefined when `http2: 'auto'`
  * should fall back to HTTP/1.1 (ws://, a proxy, ALPN http/1.1, or SETTINGS without
  * ENABLE_CONNECT_PROTOCOL); with `http2: true` those reject with a HandshakeError.
+ * Called by dial() only, after its normalizeTarget (scheme, no fragment) and checkUserHeaders
+ * (token names, so no pseudo-header; values free of control bytes) have passed on `target` and options.headers.
  */
 export async function dialHttp2(target: URL, options: DialOptions): Promise<Conn | undefined> {
   const strict = options.http2 === true;
@@ -29,7 +31,6 @@ export async function dialHttp2(target: URL, options: DialOptions): Promise<Conn
     if (strict) throw new HandshakeError(`HTTP/2 WebSocket not possible: ${why}`);
     return undefined;
   };
-  if (target.hash) throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', 'a WebSocket URL has no fragment');
   if (target.protocol !== 'wss:' && target.protocol !== 'https:') return refuse(`${target.protocol}// is not TLS (h2 needs wss://)`);
   if (proxyFor(target, options.proxy)) return refuse('dialing through a proxy speaks HTTP/1.1');
   for (const p of options.subprotocols ?? []) {
@@ -55,8 +56,7 @@ async function openWebSocket(entry: PooledSession, target: URL, options: DialOpt
   };
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     const lower = name.toLowerCase();
-    if (/[\r\n\0]/.test(name + value)) throw new HandshakeError(`header ${JSON.stringify(name)} contains a line break`);
-    if (!lower.startsWith(':') && !NOT_SENT.has(lower)) headers[lower] = value;
+    if (!NOT_SENT.has(lower)) headers[lower] = value;
   }
   const offered = options.subprotocols ?? [];
   if (offered.length > 0) headers['sec-websocket-protocol'] = offered.join(', ');
@@ -86,19 +86,6 @@ async function openWebSocket(entry: PooledSession, target: URL, options: DialOpt
     if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
     throw err;
   }
-}
-
-/** The permessage-deflate the server agreed to; anything we did not offer fails the dial. */
-function agreedDeflate(extensions: string, compression: CompressionOptions | undefined, status: number): PerMessageDeflate | undefined {
-  if (!extensions) return undefined;
-  const parsed = parseExtensions(extensions);
-  const deflates = parsed?.filter((e) => e.name === PERMESSAGE_DEFLATE) ?? [];
-  if (!compression || parsed === undefined || deflates.length !== 1 || parsed.length !== 1) {
-    throw new HandshakeError(`unacceptable sec-websocket-extensions: ${extensions}`, status);
-  }
-  const params = acceptResponse(deflates[0], compression);
-  if (typeof params === 'string') throw new HandshakeError(`permessage-deflate: ${params}`, status);
-  return new PerMessageDeflate(params, 'client', compression);
 }
 
 function responseOf(stream: ClientHttp2Stream): Promise<IncomingHttpHeaders> {

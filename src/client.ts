@@ -4,15 +4,14 @@ import { dialHttp2 } from './client-http2';
 import { Conn, type ConnSocket } from './conn/connection';
 import { HandshakeError, TimeoutError, WebSocketError } from './errors';
 import { newClientKey } from './handshake/accept-key';
-import { buildRequest, checkResponse, checkUserHeaders, flatten, type ClientRequest } from './handshake/client';
+import { agreedDeflate, buildRequest, checkResponse, checkUserHeaders, flatten, type ClientRequest } from './handshake/client';
 import { exchangeHead, readBody } from './handshake/exchange';
 import { proxyFor } from './handshake/proxy';
 import { isSecure, nextHop, redirectLimit, REDIRECT_STATUSES, type Hop } from './handshake/redirect';
 import { openTcp, openTls, openTunnel, type SocketList } from './handshake/transport';
 import type { ConnOptions } from './options';
-import { acceptResponse, clientOffer, PERMESSAGE_DEFLATE, type CompressionOptions } from './extensions/deflate-negotiation';
-import { formatExtension, parseExtensions } from './extensions/extension-header';
-import { PerMessageDeflate } from './extensions/permessage-deflate';
+import { clientOffer, PERMESSAGE_DEFLATE, type CompressionOptions } from './extensions/deflate-negotiation';
+import { formatExtension } from './extensions/extension-header';
 
 /** Options of dial() (gorilla's Dialer). */
 export interface DialOptions extends ConnOptions {
@@ -176,24 +175,13 @@ async function dialOnce(hop: Hop, options: DialOptions, sockets: SocketList, int
   }
   const accepted = checkResponse(head, request, compression ? [PERMESSAGE_DEFLATE] : []);
   if (accepted instanceof HandshakeError) throw accepted;
-  const deflate = compression && agreedDeflate(accepted.extensions, compression, status);
+  const deflate = agreedDeflate(accepted.extensions, compression, status);
   if (interrupted()) { // the caller already has its answer
     socket.destroy();
     throw new TimeoutError('dial interrupted');
   }
   return new Conn({
     socket: socket as unknown as ConnSocket, role: 'client', options, head: head.rest,
-    subprotocol: accepted.subprotocol, extensions: accepted.extensions, deflate: deflate || undefined,
+    subprotocol: accepted.subprotocol, extensions: accepted.extensions, deflate,
   });
-}
-
-/** The permessage-deflate the server agreed to, if any; a response we did not allow fails the dial (1010 semantics). */
-function agreedDeflate(extensions: string, compression: CompressionOptions, status: number): PerMessageDeflate | undefined {
-  if (!extensions) return undefined;
-  const parsed = parseExtensions(extensions);
-  const deflates = parsed?.filter((e) => e.name === PERMESSAGE_DEFLATE) ?? [];
-  if (parsed === undefined || deflates.length !== 1) throw new HandshakeError(`unacceptable Sec-WebSocket-Extensions: ${extensions}`, status);
-  const params = acceptResponse(deflates[0], compression);
-  if (typeof params === 'string') throw new HandshakeError(`permessage-deflate: ${params}`, status);
-  return new PerMessageDeflate(params, 'client', compression);
 }

@@ -1,4 +1,7 @@
 import { HandshakeError, WebSocketError } from '../errors';
+import { acceptResponse, PERMESSAGE_DEFLATE, type CompressionOptions } from '../extensions/deflate-negotiation';
+import { parseExtensions } from '../extensions/extension-header';
+import { PerMessageDeflate } from '../extensions/permessage-deflate';
 import { acceptKeyFor } from './accept-key';
 import { emptyFields, isFieldName, isFieldValue, type HeaderFields } from './http-fields';
 import type { HttpHead } from './http-head';
@@ -88,6 +91,22 @@ export function checkResponse(head: HttpHead, req: ClientRequest, offeredExtensi
     if (!offeredExtensions.includes(name)) return fail(`server agreed to extension ${name}, which was not offered`);
   }
   return { subprotocol, extensions };
+}
+
+/**
+ * The permessage-deflate the server agreed to (over HTTP/1.1 or HTTP/2), if any: an
+ * extension we did not offer, or a response we did not allow, fails the dial (1010 semantics).
+ */
+export function agreedDeflate(extensions: string, compression: CompressionOptions | undefined, status: number): PerMessageDeflate | undefined {
+  if (!extensions) return undefined;
+  const parsed = parseExtensions(extensions);
+  const deflates = parsed?.filter((e) => e.name === PERMESSAGE_DEFLATE) ?? [];
+  if (!compression || parsed === undefined || deflates.length !== 1 || parsed.length !== 1) {
+    throw new HandshakeError(`unacceptable extensions (Sec-WebSocket-Extensions): ${extensions}`, status);
+  }
+  const params = acceptResponse(deflates[0], compression);
+  if (typeof params === 'string') throw new HandshakeError(`permessage-deflate: ${params}`, status);
+  return new PerMessageDeflate(params, 'client', compression);
 }
 
 /** Headers as single strings (repeats joined), in a null-prototype map. */

@@ -1,20 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { OP_TEXT } from '../codec/constants';
 import type { Conn } from '../conn/connection';
+import { callListener } from '../conn/listener';
 import { WebSocketError } from '../errors';
 import { prepare, PreparedMessage } from '../frame/prepared';
 import { CloseCode } from '../protocol/close-code';
 import { InMemoryBroker, type Broker, type BrokerEvent, type BrokerMessage } from './broker';
 import { Subscriber } from './subscriber';
 
-/** Calls a user callback; what it throws must not stop the hub (nor the broker calling it). */
+/**
+ * Calls a user callback; what it throws (or, async, rejects with) must not stop the hub (nor
+ * the broker calling it): ignored by contract (HubOptions), a listener's failure is its own.
+ */
 function callSafely<T>(listener: ((value: T) => void) | undefined, value: T): void {
-  try {
-    listener?.(value);
-  } catch {
-    // Ignored by contract (HubOptions): a listener's failure is its own.
-  }
+  if (listener) callListener(listener, [value], ignoreError);
 }
+
+function ignoreError(): void {}
 
 /** Hub settings. */
 export interface HubOptions {
@@ -177,13 +179,12 @@ export class Hub {
     this.deliver(topic, prepared, undefined);
   }
 
-  /** Runs a broker call that must not throw (Broker's contract); false if it did anyway. */
-  private brokerCall(call: () => void): boolean {
+  /** Runs a broker call that must not throw (Broker's contract); one that does anyway is ignored. */
+  private brokerCall(call: () => void): void {
     try {
       call();
-      return true;
     } catch {
-      return false;
+      // the broker's failure is its own
     }
   }
 

@@ -12,6 +12,11 @@ function touch<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
   if (map.size > max) map.delete(map.keys().next().value as K);
 }
 
+/** True when `stamp` comes after `last`: a later generation, or a higher number in the same one. */
+function isNewer(stamp: SequenceStamp, last: SequenceStamp): boolean {
+  return stamp.gen > last.gen || (stamp.gen === last.gen && stamp.seq > last.seq);
+}
+
 /**
  * A publisher's sequence numbers, one counter per origin and topic, so that receivers can tell when
  * publications went missing. A counter forgotten (LRU) and made again gets a new generation:
@@ -49,7 +54,7 @@ export class ReceiveSequences {
     let origins = this.byTopic.get(topic);
     if (origins === undefined) this.byTopic.set(topic, (origins = new Map()));
     const last = origins.get(origin);
-    if (last !== undefined && (stamp.gen < last.gen || (stamp.gen === last.gen && stamp.seq <= last.seq))) return 0; // not newer
+    if (last !== undefined && !isNewer(stamp, last)) return 0;
     touch(origins, origin, stamp, MAX_ORIGINS_PER_TOPIC);
     if (last === undefined) return 0; // first heard: this node may have subscribed just now
     // Heard before and listening since (forget() was not called): a new generation starts
@@ -66,7 +71,7 @@ export class ReceiveSequences {
     const origins = this.byTopic.get(topic);
     const last = origins?.get(origin);
     if (origins === undefined || last === undefined) return 0; // nothing heard: nothing to compare
-    if (stamp.gen < last.gen || (stamp.gen === last.gen && stamp.seq <= last.seq)) return 0;
+    if (!isNewer(stamp, last)) return 0;
     touch(origins, origin, stamp, MAX_ORIGINS_PER_TOPIC);
     return stamp.gen > last.gen ? stamp.seq : stamp.seq - last.seq;
   }

@@ -56,7 +56,9 @@ async function openWebSocket(entry: PooledSession, target: URL, options: DialOpt
   };
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     const lower = name.toLowerCase();
-    if (!NOT_SENT.has(lower)) headers[lower] = value;
+    // :authority is HTTP/2's Host (RFC 9113 §8.3.1): a user's Host names it, as it names Host over HTTP/1.1.
+    if (lower === 'host') headers[':authority'] = value;
+    else if (!NOT_SENT.has(lower)) headers[lower] = value;
   }
   const offered = options.subprotocols ?? [];
   if (offered.length > 0) headers['sec-websocket-protocol'] = offered.join(', ');

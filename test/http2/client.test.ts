@@ -85,6 +85,14 @@ describe('dial(url, { http2: true }) against an independent node:http2 server', 
     expect(await conn.close(1000, 'bye')).toEqual({ code: 1000, reason: 'bye', wasClean: true });
   });
 
+  it('sends a Host header the user set as :authority, the Host of HTTP/2 (RFC 9113 §8.3.1)', async () => {
+    const peer = await independentServer();
+    const conn = await dial(peer.url, { tls: tls(), http2: true, headers: { Host: 'chat.example:8443' } });
+    expect(peer.requests[0][':authority']).toBe('chat.example:8443');
+    expect(peer.requests[0].host).toBeUndefined();
+    conn.terminate();
+  });
+
   it('shares one session per origin among many WebSockets, and closes it once idle', async () => {
     const peer = await independentServer();
     const conns = await Promise.all(Array.from({ length: 50 }, () => dial(peer.url, { tls: tls(), http2: true })));

@@ -76,12 +76,15 @@ export async function dial(url: string | URL, options: DialOptions = {}): Promis
   checkUserHeaders(headers);
   let hop: Hop = { url: parseUrl(url), headers, tls: options.tls };
   normalizeTarget(hop.url);
+  const totalMs = options.handshakeTimeoutMs ?? 30_000;
+  const started = Date.now();
   if (options.http2) {
     const conn = await dialHttp2(hop.url, options);
     if (conn) return conn;
   }
   const sockets: SocketList = [];
-  const timeoutMs = options.handshakeTimeoutMs ?? 30_000;
+  // One deadline for the whole dial: an 'auto' fallback to HTTP/1.1 gets what h2 left of it.
+  const timeoutMs = Math.max(totalMs - (Date.now() - started), 1);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let onAbort: (() => void) | undefined;
   let interrupted = false;

@@ -1,6 +1,7 @@
 import { createSecureServer, type Http2SecureServer, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dial } from '../../src/client';
 import { OP_BINARY, OP_CLOSE, OP_TEXT } from '../../src/codec/constants';
@@ -222,6 +223,26 @@ describe('fallback', () => {
     expect(conns.map((c) => c.readyState)).toEqual(['open', 'open']);
     await expect.poll(() => connections).toBe(3); // remembered: no second probe, one connection per dial
     for (const c of conns) c.terminate();
+  });
+
+  it('auto keeps one handshake deadline: the HTTP/1.1 fallback gets what the slow h2 attempt left', async () => {
+    // A TLS server offering h2 whose SETTINGS (without ENABLE_CONNECT_PROTOCOL) come late, and
+    // whose HTTP/1.1 side never answers: the dial must fail at one deadline, not two.
+    const sockets: Socket[] = [];
+    const server = createTlsServer({ ...testCert(), ALPNProtocols: ['h2', 'http/1.1'] }, (socket) => {
+      sockets.push(socket);
+      socket.on('error', () => {});
+      socket.resume();
+      if (socket.alpnProtocol === 'h2') setTimeout(() => socket.write(Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])), 1000);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => { for (const s of sockets) s.destroy(); server.close(); });
+    const url = `wss://localhost:${(server.address() as AddressInfo).port}/`;
+    const started = Date.now();
+    const error = await dial(url, { tls: tls(), http2: 'auto', handshakeTimeoutMs: 1500 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(sockets.map((s) => s.alpnProtocol)).toEqual(['h2', 'http/1.1']); // it did fall back
+    expect(Date.now() - started).toBeLessThan(2400); // two deadlines would be ≥ 2500 ms
   });
 
   it('ws:// with http2: true is a HandshakeError; with auto it dials HTTP/1.1', async () => {

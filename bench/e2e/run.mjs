@@ -186,7 +186,7 @@ async function zlibFloor(size, mode) {
 }
 const zlibFloors = [];
 for (const [label, size] of wanted('deflate-pipelined') || wanted('deflate-reqres') ? DEFLATE_SIZES : []) {
-  zlibFloors.push({ size: label, streamCpuUsPerMessage: await zlibFloor(size), oneShotSyncCpuUsPerMessage: await zlibFloor(size, 'sync') });
+  zlibFloors.push({ size: label, streamCpuUsPerMessage: await zlibFloor(size), oneShotSyncCpuUsPerMessage: await zlibFloor(size, 'sync'), streamSyncCpuUsPerMessage: await zlibFloor(size, 'stream-sync') });
 }
 
 const clients = [];
@@ -241,7 +241,7 @@ for (const shape of SHAPES.filter(wanted)) {
 }
 if (zlibFloors.length > 0) {
   console.log('\nzlib floor (one process, no sockets): CPU µs per message for deflate + inflate of the same bytes');
-  console.table(zlibFloors.map((z) => ({ size: z.size, 'stream, context takeover': z.streamCpuUsPerMessage.toFixed(2), 'one-shot sync, no context': z.oneShotSyncCpuUsPerMessage.toFixed(2) })));
+  console.table(zlibFloors.map((z) => ({ size: z.size, 'stream, context takeover': z.streamCpuUsPerMessage.toFixed(2), 'one-shot sync, no context': z.oneShotSyncCpuUsPerMessage.toFixed(2), 'stream on the loop (writeSync), context takeover': z.streamSyncCpuUsPerMessage.toFixed(2) })));
 }
 if (clients.length > 0) {
   console.log('\nclient side (request/response against ws + bufferutil, 16 connections): client CPU per message, masking included');

@@ -7,6 +7,8 @@
 //   node zlib-floor.mjs <size> <seconds> [sync]
 // "sync": one-shot zlib.deflateRawSync + inflateRawSync per message instead (no context
 // takeover, a fresh zlib state each time: what a sync path without a reusable stream costs).
+// "stream-sync": the same persistent streams (context takeover) run on this thread through
+// the handle's writeSync, as wasmws does for messages up to 64 KiB (src/extensions/zlib-sync.ts).
 // Prints one JSON line: { cpuUsPerMessage, messages }.
 import { constants, createDeflateRaw, createInflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { jsonText } from './text.mjs';
@@ -30,6 +32,25 @@ function through(stream, data) {
 }
 
 const oneShot = process.argv.includes('sync');
+const streamSync = process.argv.includes('stream-sync');
+const scratch = new Uint8Array(64 * 1024);
+
+/** `data` through `stream` on this thread up to a sync flush (the handle's internal writeSync). */
+function throughSync(stream, data) {
+  const handle = stream._handle;
+  const state = stream._writeState;
+  const parts = [];
+  let inOff = 0;
+  let inLen = data.length;
+  for (;;) {
+    handle.writeSync(constants.Z_SYNC_FLUSH, data, inOff, inLen, scratch, 0, scratch.length);
+    const have = scratch.length - state[0];
+    if (have > 0) parts.push(Buffer.from(scratch.slice(0, have)));
+    inOff += inLen - state[1];
+    inLen = state[1];
+    if (state[0] !== 0) return Buffer.concat(parts);
+  }
+}
 const syncOptions = { level: 6, memLevel: 5, windowBits: 15, finishFlush: constants.Z_SYNC_FLUSH };
 
 async function echoOnce() {
@@ -38,9 +59,9 @@ async function echoOnce() {
     if (inflated.length !== plain.length) throw new Error('zlib floor: round trip lost bytes');
     return;
   }
-  const compressed = await through(deflater, plain);
+  const compressed = streamSync ? throughSync(deflater, plain) : await through(deflater, plain);
   const wire = compressed.subarray(0, compressed.length - 4);
-  const inflated = await through(inflater, Buffer.concat([wire, TAIL]));
+  const inflated = streamSync ? throughSync(inflater, Buffer.concat([wire, TAIL])) : await through(inflater, Buffer.concat([wire, TAIL]));
   if (inflated.length !== plain.length) throw new Error('zlib floor: round trip lost bytes');
 }
 

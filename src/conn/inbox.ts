@@ -247,6 +247,11 @@ export class Inbox implements AsyncIterator<Message> {
     return new Promise((resolve) => (this.roomWaiters ??= []).push(resolve));
   }
 
+  /** True when whenRoom() would resolve at once. */
+  get hasRoom(): boolean {
+    return this.readyBytes <= this.maxBytes;
+  }
+
   /** Complete messages received and not yet read (those still inflating not counted). */
   get queuedMessages(): number {
     return this.queue.length - this.inflating;

@@ -6,9 +6,10 @@ import { Message, messageType } from '../frame/message';
 import type { Inbox, PendingMessage } from './inbox';
 
 /**
- * Inflates compressed messages (asynchronously, in zlib's threadpool, one at a time in
- * arrival order) into the places the inbox reserved for them when their frames arrived:
- * order and read-buffer accounting are the inbox's, so an uncompressed message received
+ * Inflates compressed messages, one at a time in arrival order (now, on this thread, when
+ * nothing is ahead and the message is small; else in zlib's threadpool), into the places
+ * the inbox reserved for them when their frames arrived: order and read-buffer accounting
+ * are the inbox's, so an uncompressed message received
  * later waits behind them there, and a close received later is reported after them.
  * Inflated text is validated as UTF-8 here (the frame scan cannot see it). Nothing is
  * inflated while the messages ready before it fill the read buffer.
@@ -37,6 +38,8 @@ export class InflatePipeline {
     if (this.stopped) return;
     const type = messageType(opcode);
     const slot = this.inbox.reserve(data.length);
+    // Nothing ahead and room: inflate now when it can be done sync (permessage-deflate.ts).
+    if (this.pending === 0 && this.inbox.hasRoom && this.inflateNow(slot, type, data)) return;
     this.pending++;
     this.tail = this.tail.then(() => this.inflate(slot, type, data))
       // Nothing in inflate() should throw; if it did, the chain must not stall or reject unheard.
@@ -65,6 +68,24 @@ export class InflatePipeline {
     } catch (err) {
       return this.stop(slot, err instanceof ProtocolError ? err : new ProtocolError('WS_ERR_INFLATE_FAILED', 1007, String(err), { cause: err }));
     }
+    this.deliver(slot, type, bytes);
+  }
+
+  /** Inflates and fills `slot` now; false (nothing done) when it must go async. */
+  private inflateNow(slot: PendingMessage, type: 'text' | 'binary', data: Uint8Array): boolean {
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = data.length === 0 ? data : this.deflate.decompressNow(data, this.maxMessageBytes);
+    } catch (err) {
+      this.stop(slot, err instanceof ProtocolError ? err : new ProtocolError('WS_ERR_INFLATE_FAILED', 1007, String(err), { cause: err }));
+      return true;
+    }
+    if (bytes === undefined) return false;
+    this.deliver(slot, type, bytes);
+    return true;
+  }
+
+  private deliver(slot: PendingMessage, type: 'text' | 'binary', bytes: Uint8Array): void {
     if (type === 'text' && this.codec.utf8(bytes, 0, bytes.length, UTF8_ACCEPT) !== UTF8_ACCEPT) {
       return this.stop(slot, new ProtocolError('WS_ERR_INVALID_UTF8', 1007, 'invalid UTF-8 in a text message'));
     }

@@ -109,6 +109,26 @@ export class Sender {
     const full = this.overLimit(payload.length);
     if (full) return full;
     const outbox = this.outbox;
+    const shared = data instanceof PreparedMessage && deflate.shareKey !== undefined;
+    // Small messages are compressed now (no threadpool hop) and go behind anything still
+    // being compressed, as an uncompressed send does.
+    let now: Uint8Array | undefined;
+    try {
+      now = shared
+        ? (data as PreparedMessage).compressedPayloadNow(deflate.shareKey!, () => deflate.compressAloneNow(payload))
+        : deflate.compressNow(payload);
+    } catch (cause) {
+      const error = new WebSocketError('WS_ERR_DEFLATE_FAILED', `could not compress a message: ${String(cause)}`, { cause });
+      this.host.fail(CloseCode.InternalError, 'compression failed', error);
+      return handled(Promise.reject(error));
+    }
+    if (now !== undefined) {
+      const frames = this.scratch;
+      this.writer.message(opcode, now, frames, true);
+      const sent = outbox.enqueue(frames);
+      while (frames.length > 0) frames.pop();
+      return sent;
+    }
     // A client's bytes are its own again once send() returns (docs/conn-api.md), but zlib reads them
     // later: compress a copy. (A server, like ws, references payloads until written.)
     const input = this.writer.isMasking && typeof data !== 'string' && !(data instanceof PreparedMessage) ? payload.slice() : payload;
@@ -116,8 +136,8 @@ export class Sender {
     const written = outbox.whenWritten(work);
     // Without context takeover the payload is compressed apart from this connection (a
     // PreparedMessage shares it with every connection of the same parameters).
-    const compressed = data instanceof PreparedMessage && deflate.shareKey !== undefined
-      ? data.compressedPayload(deflate.shareKey, () => deflate.compressAlone(payload))
+    const compressed = shared
+      ? (data as PreparedMessage).compressedPayload(deflate.shareKey!, () => deflate.compressAlone(payload))
       : deflate.compress(input);
     compressed.then((bytes) => {
       const frames: Uint8Array[] = [];

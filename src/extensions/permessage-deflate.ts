@@ -2,7 +2,27 @@ import type { DeflateRaw, InflateRaw } from 'node:zlib';
 import { ProtocolError } from '../errors';
 import type { CompressionOptions, DeflateParams } from './deflate-negotiation';
 import { Limiter } from './limiter';
-import { deflatePool, inflatePool, openDeflate, openInflate, type DeflateSettings } from './zlib-pool';
+import { deflatePool, inflatePool, openDeflate, openInflate, syncZlib, type DeflateSettings } from './zlib-pool';
+import { runSync } from './zlib-sync';
+
+/**
+ * Messages up to this many bytes are deflated on the calling thread (zlib-sync.ts), larger
+ * ones in zlib's threadpool. Measured per deflate+inflate round trip, pinned to one core
+ * (docs/performance.md "Compression"): sync costs 0.1-0.2× the async CPU at 1-16 KiB (the
+ * threadpool hop, not zlib, is the async cost there) and 0.6× at 64 KiB and 256 KiB (the
+ * async inflate makes one hop per 4 KiB of output), so sync is cheaper at every size; the
+ * limit is the event loop: a 64 KiB deflate holds it ~0.6 ms, 256 KiB ~2.4 ms, while other
+ * connections wait.
+ */
+export const SYNC_DEFLATE_MAX_BYTES = 64 * 1024;
+
+/**
+ * Compressed messages up to this many bytes are inflated on the calling thread. 64 KiB of
+ * JSON-like text is ~9 KiB compressed. The worst case is a bomb: 16 KiB can inflate to
+ * ~16 MiB (deflate's ratio is ~1030:1), ~25 ms of the loop, bounded by maxMessageBytes
+ * (the run stops once past it, 1009); async, the same bomb costs more CPU (4,000 hops).
+ */
+export const SYNC_INFLATE_MAX_BYTES = 16 * 1024;
 
 /** The empty stored block every compressed message ends with, removed on the wire. RFC 7692 §7.2.1. */
 const TAIL = new Uint8Array([0x00, 0x00, 0xff, 0xff]);
@@ -20,6 +40,12 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
   let at = 0;
   for (const part of parts) { out.set(part, at); at += part.length; }
   return out;
+}
+
+/** `out` without the 00 00 ff ff a sync flush ends it with (RFC 7692 §7.2.1). */
+function withoutTail(out: Uint8Array): Uint8Array {
+  const n = out.length;
+  return n >= 4 && out[n - 4] === 0 && out[n - 3] === 0 && out[n - 2] === 0xff && out[n - 1] === 0xff ? out.subarray(0, n - 4) : out;
 }
 
 /**
@@ -42,10 +68,7 @@ function deflateWith(deflate: DeflateRaw, data: Uint8Array): Promise<Uint8Array>
         reject(error);
         return;
       }
-      let out = concat(parts, total);
-      if (out.length >= 4 && out[out.length - 4] === 0 && out[out.length - 3] === 0 && out[out.length - 2] === 0xff && out[out.length - 1] === 0xff) {
-        out = out.subarray(0, out.length - 4);
-      }
+      const out = withoutTail(concat(parts, total));
       resolve(new Uint8Array(out.buffer, out.byteOffset, out.length));
     };
     deflate.on('data', onData);
@@ -68,6 +91,9 @@ function deflateWith(deflate: DeflateRaw, data: Uint8Array): Promise<Uint8Array>
  *   messages in that direction go out uncompressed, which RFC 7692 always allows.
  * - Jobs with context takeover run one at a time per connection and direction (context
  *   order), and at most `concurrency` zlib jobs run at once in the process.
+ * - Small messages can be done now, on this thread (compressNow, decompressNow): no
+ *   threadpool hop, the same bytes. The caller keeps the order: a message done now goes
+ *   behind those still in an async job (the outbox's line, the inbox's places).
  */
 export class PerMessageDeflate {
   /** False when this side may not compress (its window would be 8 bits). */
@@ -81,6 +107,10 @@ export class PerMessageDeflate {
   private chain: Promise<unknown> = Promise.resolve();
   /** Compressions with context takeover, in send order (apart from inflation, which has its own order). */
   private deflateChain: Promise<unknown> = Promise.resolve();
+  /** Async compressions queued or running (context takeover): while any is, none runs sync. */
+  private deflating = 0;
+  /** Async inflations queued or running: while any is, none runs sync. */
+  private inflating = 0;
   private closed = false;
   private readonly limiter: Limiter;
   private readonly ownWindowBits: number;
@@ -114,9 +144,47 @@ export class PerMessageDeflate {
       if (this.closed) return Promise.reject(new Error('permessage-deflate is closed'));
       return this.limiter.run(() => deflateWith(this.deflate ??= openDeflate(this.deflateSettings), data));
     };
+    this.deflating++;
     const result = this.deflateChain.then(run, run);
-    this.deflateChain = result.catch(() => {});
+    const settled = () => { this.deflating--; };
+    this.deflateChain = result.then(settled, settled);
     return result;
+  }
+
+  /**
+   * compress() done now, on this thread, when it can be: zlib runs sync here (zlib-sync.ts),
+   * `data` is at most SYNC_DEFLATE_MAX_BYTES, and no async compression of this connection
+   * is queued or running (the context must see messages in send order, and a sync call on a
+   * handle with an async job in flight aborts the process). Undefined otherwise: use
+   * compress(). Throws if zlib fails (as compress() rejects).
+   */
+  compressNow(data: Uint8Array): Uint8Array | undefined {
+    if (this.shareKey !== undefined) return this.compressAloneNow(data);
+    if (this.closed || this.deflating > 0 || data.length > SYNC_DEFLATE_MAX_BYTES || !syncZlib()) return undefined;
+    const deflate = this.deflate ??= openDeflate(this.deflateSettings);
+    try {
+      return withoutTail(runSync(deflate, data).bytes);
+    } catch (error) {
+      deflate.close(); // its state is unknown now
+      this.deflate = null;
+      throw error;
+    }
+  }
+
+  /** compressAlone() done now when it can be (see compressNow); undefined otherwise. */
+  compressAloneNow(data: Uint8Array): Uint8Array | undefined {
+    if (data.length > SYNC_DEFLATE_MAX_BYTES || !syncZlib()) return undefined;
+    const key = this.shareKey!;
+    const settings = this.deflateSettings;
+    const deflate = deflatePool.acquire(key, () => openDeflate(settings));
+    try {
+      const out = withoutTail(runSync(deflate, data).bytes);
+      deflatePool.release(key, deflate);
+      return out;
+    } catch (error) {
+      deflate.close();
+      throw error;
+    }
   }
 
   /**
@@ -202,6 +270,40 @@ export class PerMessageDeflate {
     }));
   }
 
+  /**
+   * decompress() done now, on this thread, when it can be: zlib runs sync here, `data` is at
+   * most SYNC_INFLATE_MAX_BYTES and no async inflation of this connection is queued or
+   * running. Undefined otherwise: use decompress(). Throws what decompress() rejects with
+   * (1009 as soon as the output passes maxBytes, 1007 on corrupt data).
+   */
+  decompressNow(data: Uint8Array, maxBytes: number): Uint8Array | undefined {
+    if (this.closed || this.inflating > 0 || data.length > SYNC_INFLATE_MAX_BYTES || !syncZlib()) return undefined;
+    const poolKey = this.peerNoContext ? `inflate:${this.peerWindowBits}` : undefined;
+    const inflate = poolKey !== undefined
+      ? inflatePool.acquire(poolKey, () => openInflate(this.peerWindowBits))
+      : this.inflate ??= openInflate(this.peerWindowBits);
+    const input = new Uint8Array(data.length + TAIL.length);
+    input.set(data);
+    input.set(TAIL, data.length);
+    let output;
+    try {
+      output = runSync(inflate, input, maxBytes);
+    } catch (error) {
+      inflate.close(); // unusable now (the connection is failing anyway)
+      if (inflate === this.inflate) this.inflate = null;
+      if (error instanceof RangeError) throw new ProtocolError('WS_ERR_MESSAGE_TOO_BIG', 1009, `inflated message larger than ${maxBytes} bytes`);
+      throw new ProtocolError('WS_ERR_INFLATE_FAILED', 1007, `invalid compressed data: ${(error as Error).message}`);
+    }
+    // A final block (BFINAL) ended the zlib stream: the next message starts a new one.
+    if (output.ended) {
+      inflate.close();
+      if (inflate === this.inflate) this.inflate = null;
+    } else if (poolKey !== undefined) {
+      inflatePool.release(poolKey, inflate);
+    }
+    return output.bytes;
+  }
+
   /** Frees both zlib streams now; later calls reject. */
   close(): void {
     this.closed = true;
@@ -216,8 +318,10 @@ export class PerMessageDeflate {
       if (this.closed) return Promise.reject(new Error('permessage-deflate is closed'));
       return this.limiter.run(job);
     };
+    this.inflating++;
     const result = this.chain.then(run, run);
-    this.chain = result.catch(() => {});
+    const settled = () => { this.inflating--; };
+    this.chain = result.then(settled, settled);
     return result;
   }
 }

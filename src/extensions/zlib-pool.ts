@@ -1,4 +1,5 @@
-import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
+import { constants, createDeflateRaw, createInflateRaw, inflateRawSync, type DeflateRaw, type InflateRaw } from 'node:zlib';
+import { canRunSync, watchSyncErrors } from './zlib-sync';
 
 /**
  * Output chunk of each zlib stream. Node keeps one such buffer per stream for the stream's
@@ -18,10 +19,11 @@ export interface DeflateSettings {
 }
 
 /*
- * Every write ends in a sync flush (`flush: Z_SYNC_FLUSH`): a message is one write, so it is
- * one job in zlib's threadpool, where write() + flush() made two (three for an inflate with
- * its tail written apart). Each job is a hop to a worker thread and back, which cost more
- * than the zlib work itself for a 1 KiB message (issue 13, target 7).
+ * Every write ends in a sync flush (`flush: Z_SYNC_FLUSH`): a message sent through the
+ * stream API is one write, so it is one job in zlib's threadpool, where write() + flush()
+ * made two (three for an inflate with its tail written apart). Each job is a hop to a
+ * worker thread and back, which cost more than the zlib work itself for a 1 KiB message
+ * (issue 13, target 7): small messages skip the threadpool altogether (zlib-sync.ts).
  */
 
 function ignore(): void {}
@@ -33,7 +35,7 @@ function ignore(): void {}
  */
 function quiet<T extends DeflateRaw | InflateRaw>(stream: T): T {
   stream.on('error', ignore);
-  return stream;
+  return watchSyncErrors(stream);
 }
 
 /** Opens a raw deflate stream (RFC 7692 uses raw DEFLATE, no zlib header); each write is flushed. */
@@ -44,6 +46,15 @@ export function openDeflate(s: DeflateSettings): DeflateRaw {
 /** Opens a raw inflate stream for a peer window of `windowBits` (8 decodes with 9); each write is flushed. */
 export function openInflate(windowBits: number): InflateRaw {
   return quiet(createInflateRaw({ windowBits: Math.max(windowBits, 9), chunkSize: ZLIB_CHUNK_BYTES, flush: constants.Z_SYNC_FLUSH }));
+}
+
+/** True when zlib jobs may run sync on this runtime's streams (zlib-sync.ts), checked once. */
+export function syncZlib(): boolean {
+  return canRunSync({
+    deflate: () => openDeflate({ level: 6, memLevel: 8, windowBits: 15 }),
+    inflate: () => openInflate(15),
+    inflateAll: (data) => inflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH }),
+  });
 }
 
 /**

@@ -14,7 +14,7 @@ export class PreparedMessage {
   /** The payload as given (for text, its UTF-8). */
   readonly payload: Uint8Array;
   private readonly encodings = new Map<string, readonly Uint8Array[]>();
-  private readonly compressed = new Map<string, Promise<Uint8Array>>();
+  private readonly compressed = new Map<string, Promise<Uint8Array> | Uint8Array>();
 
   constructor(data: string | Uint8Array | ArrayBuffer, options: { binary?: boolean } = {}) {
     const message = outgoingMessage(data, options.binary);
@@ -48,12 +48,27 @@ export class PreparedMessage {
    */
   compressedPayload(key: string, compress: () => Promise<Uint8Array>): Promise<Uint8Array> {
     let payload = this.compressed.get(key);
+    if (payload instanceof Uint8Array) return Promise.resolve(payload);
     if (payload === undefined) {
       payload = compress();
       this.compressed.set(key, payload);
       payload.catch(() => this.compressed.delete(key));
     }
     return payload;
+  }
+
+  /**
+   * The compressed payload for `key` now: cached, or compressed now by `compress` (which
+   * returns undefined when it cannot be done synchronously). Undefined while an async
+   * compression of it is still running, or when `compress` gave nothing: use
+   * compressedPayload().
+   */
+  compressedPayloadNow(key: string, compress: () => Uint8Array | undefined): Uint8Array | undefined {
+    const payload = this.compressed.get(key);
+    if (payload !== undefined) return payload instanceof Uint8Array ? payload : undefined;
+    const now = compress();
+    if (now !== undefined) this.compressed.set(key, now);
+    return now;
   }
 }
 

@@ -43,6 +43,36 @@ async function echo(conn) {
   } catch { /* closed */ }
 }
 
+/**
+ * permessage-deflate around the sync zlib limits (64 KiB to deflate, 16 KiB compressed to
+ * inflate): JSON-like text and random bytes below and above them, sent in one turn so that
+ * messages done now follow messages still in zlib's threadpool, echoed in order.
+ */
+async function deflateChecks(conn) {
+  const json = (size, seed) => {
+    let s = '';
+    for (let i = 0; s.length < size; i++) s += `{"id":${seed + i},"name":"user${i % 97}"},`;
+    return s.slice(0, size);
+  };
+  // Incompressible bytes (xorshift): past 16 KiB they are inflated in the threadpool.
+  const noise = (size, seed) => {
+    const out = new Uint8Array(size);
+    let x = seed | 1;
+    for (let i = 0; i < size; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; out[i] = x & 0xff; }
+    return out;
+  };
+  const messages = [];
+  for (const size of [1024, 16384, 65535, 65536, 65537, 200000]) {
+    messages.push(json(size, size), noise(size, size + 1), bytes(size, size), json(size, size + 2));
+  }
+  await Promise.all(messages.map((m) => conn.send(m)));
+  for (const m of messages) {
+    const got = await conn.read();
+    const ok = typeof m === 'string' ? got.type === 'text' && got.text() === m : got.type === 'binary' && same(got.data, m);
+    check(ok, `deflate echo of ${typeof m === 'string' ? 'text' : 'binary'} ${m.length}`);
+  }
+}
+
 /** The client script: every check against an echo server at `url`. */
 async function clientChecks(url, codec, compressionOptional = false) {
   for (const compression of [false, true]) {
@@ -57,6 +87,7 @@ async function clientChecks(url, codec, compressionOptional = false) {
       const m = await conn.read();
       check(m.type === 'binary' && same(m.data, data), `binary echo of ${size} bytes`);
     }
+    if (agreed) await deflateChecks(conn);
     const writer = await conn.nextWriter('text');
     await writer.write('frag');
     await writer.write('mented');

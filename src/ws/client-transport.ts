@@ -37,8 +37,9 @@ function fromNode(create: NodeCreateConnection, options: ClientOptions, agentOpt
     const opts: Record<string, unknown> = {
       ...toTlsOptions(options), ...agentOptions,
       host: target.host, port: target.port, headers: { ...options.headers },
-      // As ws's tlsConnect: the host name as SNI, none ('') for an IP literal.
-      ...(target.secure && { servername: options.servername ?? agentOptions?.servername ?? target.servername ?? '' }),
+      // An agent is given the SNI name node:http's Agent would compute; a bare factory only the
+      // user's (ws computes it in its own tlsConnect, which a factory replaces).
+      ...(target.secure && agentOptions && { servername: options.servername ?? agentOptions.servername ?? target.servername ?? '' }),
     };
     let settled = false;
     const oncreate = (err: Error | null, socket?: Duplex) => {

@@ -5,6 +5,7 @@ import { dial, type DialOptions, type RedirectInfo } from '../client';
 import type { Conn } from '../conn/connection';
 import { HandshakeError } from '../errors';
 import type { ResponseHead } from '../handshake/client';
+import { REDIRECT_STATUSES } from '../handshake/redirect';
 import { isToken } from '../handshake/tokens';
 import { connectionFactory, redirectRequest } from './client-transport';
 import { toCompression, toConnOptions, toTlsOptions, unsupported, type ClientOptions } from './options';
@@ -148,6 +149,10 @@ export function connectClient(host: ClientHost, args: ClientArgs, signal: AbortS
     const error = err instanceof Error ? err : new Error(String(err));
     if (signal.aborted) {
       host.failHandshake(signal.reason instanceof Error ? signal.reason : error);
+      return;
+    }
+    if (error instanceof HandshakeError && args.options.followRedirects && REDIRECT_STATUSES.includes(error.status)) {
+      host.failHandshake(error); // a redirect dial refused to follow (or one too many): its own words
       return;
     }
     if (error instanceof HandshakeError && error.status > 0 && error.status !== 101 && host.listenerCount('unexpected-response') > 0) {

@@ -251,6 +251,12 @@ describe('wasmws/ws client transport, where wasmws is stricter', () => {
     const [err] = await once(ws, 'error');
     expect(err.message).toBe('not there');
     expect(await code).toBe(1006);
+    const throwing = new ours.WebSocket(redirector, { followRedirects: true });
+    throwing.on('redirect', () => { throw new Error('listener threw'); });
+    const thrownCode = closed(throwing);
+    const [thrown] = await once(throwing, 'error');
+    expect(thrown.message).toBe('listener threw');
+    expect(await thrownCode).toBe(1006);
   });
 
   it("the 'unexpected-response' body is bounded (4 KiB) however long the chunked body", async () => {

@@ -45,6 +45,36 @@ const wsCjsWrapper = () => ({
     });
   },
 });
+// The CommonJS types of `require('wasmws/ws')`, as @types/ws declares ws 8: `export =` the
+// WebSocket class, merged with a namespace that holds the rest. The generated declarations
+// (named exports, as ws-exports.cjs has them) become ws-exports.d.cts, under this file.
+const wsCjsTypes = () => ({
+  name: 'ws-cjs-types',
+  generateBundle() {
+    this.emitFile({
+      type: 'asset',
+      fileName: 'ws.d.cts',
+      source: [
+        "// ws 8's CommonJS shape: module.exports is the WebSocket class, the rest hangs off it.",
+        "import * as ws from './ws-exports.cjs';",
+        '/** ws\'s WebSocket (see wasmws/ws): module.exports of `require(\'wasmws/ws\')`. */',
+        'declare class WebSocket extends ws.WebSocket {}',
+        'declare namespace WebSocket {',
+        '  export import WebSocket = ws.WebSocket;',
+        '  export import WebSocketServer = ws.WebSocketServer;',
+        '  export import Server = ws.WebSocketServer;',
+        '  export import createWebSocketStream = ws.createWebSocketStream;',
+        '  export import Sender = ws.Sender;',
+        '  export import Receiver = ws.Receiver;',
+        ...['ClientOptions', 'PerMessageDeflateOptions', 'SendCallback', 'ServerOptions', 'VerifyClient', 'VerifyClientInfo', 'WsBinaryType', 'WsSendOptions', 'WsCloseEvent', 'WsErrorEvent', 'WsEvent', 'WsMessageEvent']
+          .map((name) => `  export type ${name} = ws.${name};`),
+        '}',
+        'export = WebSocket;',
+        '',
+      ].join('\n'),
+    });
+  },
+});
 // node: built-ins, and `redis` (an optional peer dependency, loaded only by RedisBroker).
 const external = [/^node:/, 'redis'];
 
@@ -88,7 +118,10 @@ export default [
     plugins: [dts({ tsconfig: './tsconfig.build.json' })],
     output: [
       { dir: 'dist', format: 'esm', entryFileNames: '[name].d.ts', chunkFileNames: 'shared-[hash].d.ts' },
-      { dir: 'dist', format: 'esm', entryFileNames: '[name].d.cts', chunkFileNames: 'shared-[hash].d.cts' },
+      {
+        dir: 'dist', format: 'esm', chunkFileNames: 'shared-[hash].d.cts', plugins: [wsCjsTypes()],
+        entryFileNames: (chunk) => (chunk.name === 'ws' ? 'ws-exports.d.cts' : '[name].d.cts'),
+      },
     ],
   },
 ];

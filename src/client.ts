@@ -1,14 +1,14 @@
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { dialHttp2 } from './client-http2';
 import { Conn, type ConnSocket } from './conn/connection';
 import { HandshakeError, TimeoutError, WebSocketError } from './errors';
 import { newClientKey } from './handshake/accept-key';
-import { agreedDeflate, buildRequest, checkResponse, checkUserHeaders, flatten, type ClientRequest } from './handshake/client';
+import { agreedDeflate, buildRequest, checkResponse, checkUserHeaders, flatten, responseHead, type ClientRequest, type ResponseHead } from './handshake/client';
 import { exchangeHead, readBody } from './handshake/exchange';
 import { proxyFor } from './handshake/proxy';
-import { isSecure, nextHop, redirectLimit, REDIRECT_STATUSES, type Hop } from './handshake/redirect';
-import { openTcp, openTls, openTunnel, type SocketList } from './handshake/transport';
+import { isSecure, nextHop, originOf, redirectLimit, REDIRECT_STATUSES, type Hop } from './handshake/redirect';
+import { openTcp, openTls, openTunnel, openWith, type CreateConnection, type SocketList } from './handshake/transport';
 import type { ConnOptions } from './options';
 import { clientOffer, PERMESSAGE_DEFLATE, type CompressionOptions } from './extensions/deflate-negotiation';
 import { formatExtension } from './extensions/extension-header';
@@ -62,6 +62,42 @@ export interface DialOptions extends ConnOptions {
    * HandshakeError instead. Default false. See client-http2.ts.
    */
   http2?: boolean | 'auto';
+  /**
+   * Opens the stream of each attempt in place of dial's TCP connect (ws's `createConnection`):
+   * a Unix socket, an in-process pipe, a tunnel of the caller's. Called with the attempt's
+   * host, port and URL; it returns a stream, or a promise of one. For wss:// a stream that
+   * is not TLS yet gets TLS over it (with `tls`, checked against the URL's host), so wss://
+   * is never spoken in plaintext; a tls.TLSSocket is used as it is (its checks are the
+   * factory's). Refused beside `proxy` or `http2` (WS_ERR_INVALID_ARGUMENT).
+   *
+   * The factory stands for the origin of the URL dialed: a redirect that leaves that origin
+   * is refused (HandshakeError with the 3xx status). Following it would either hand the
+   * factory, and whatever it binds (a client certificate, a tunnel's credentials), a host
+   * it was not written for, or go around it over plain TCP, past the network path it is.
+   */
+  createConnection?: CreateConnection;
+  /**
+   * Called with each final response head the dial reads (the 101, or the status that fails
+   * it, redirects included), before it is checked: status, reason, headers with repeats as
+   * arrays, raw header lines. A throw fails the dial with it.
+   */
+  onResponse?: (response: ResponseHead) => void;
+  /**
+   * Called before a redirect is followed, with the next URL, the status and the headers the
+   * next request will carry (after the origin rules above), which it may change (they are
+   * checked again, as `headers` are). A throw fails the dial with it.
+   */
+  beforeRedirect?: (next: RedirectInfo) => void;
+}
+
+/** What beforeRedirect is told about a redirect about to be followed. */
+export interface RedirectInfo {
+  /** Where the next attempt goes (a copy: changing it changes nothing). */
+  url: URL;
+  /** The 3xx status that sent us there. */
+  status: number;
+  /** The next request's extra headers, to change in place. */
+  headers: Record<string, string>;
 }
 
 /**
@@ -76,6 +112,9 @@ export async function dial(url: string | URL, options: DialOptions = {}): Promis
   checkUserHeaders(headers);
   let hop: Hop = { url: parseUrl(url), headers, tls: options.tls };
   normalizeTarget(hop.url);
+  if (options.createConnection && (options.proxy || options.http2)) {
+    throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `createConnection replaces the connection; it cannot go with the ${options.proxy ? 'proxy' : 'http2'} option`);
+  }
   const totalMs = options.handshakeTimeoutMs ?? 30_000;
   const started = Date.now();
   if (options.http2) {
@@ -107,6 +146,13 @@ export async function dial(url: string | URL, options: DialOptions = {}): Promis
       }
       const next = nextHop(hop, location, error.status, error.headers, options.sensitiveHeaders);
       if (next instanceof HandshakeError) throw next;
+      if (options.createConnection && originOf(next.url) !== originOf(hop.url)) {
+        throw new HandshakeError(`refusing the redirect to ${originOf(next.url)}: createConnection stands for ${originOf(hop.url)}`, error.status, error.headers);
+      }
+      if (options.beforeRedirect) {
+        options.beforeRedirect({ url: new URL(next.url.href), status: error.status, headers: next.headers });
+        checkUserHeaders(next.headers);
+      }
       for (const s of sockets.splice(0)) s.destroy(); // the previous hop's (a TLS socket may sit on a tunnel)
       hop = next;
     }
@@ -155,11 +201,17 @@ function splitHostHeader(headers: Record<string, string>): { host: string | unde
 /** One attempt: a Conn, or a redirect to follow (with the error to throw if it is not). */
 async function dialOnce(hop: Hop, options: DialOptions, sockets: SocketList, interrupted: () => boolean): Promise<Conn | { location: string; error: HandshakeError }> {
   const { secure, host, port, path, hostHeader } = normalizeTarget(hop.url);
-  const proxy = proxyFor(hop.url, options.proxy);
-  let socket: Socket = proxy
-    ? await openTunnel(proxy, host, port, options.proxyTls, options.maxHeadBytes, sockets)
-    : await openTcp(host, port, sockets);
-  if (secure) socket = await openTls(socket, host, hop.tls, sockets);
+  let socket: Socket;
+  if (options.createConnection) {
+    const servername = hop.tls?.servername ?? (isIP(host) ? undefined : host);
+    socket = await openWith(options.createConnection, { url: new URL(hop.url.href), host, port, secure, servername }, hop.tls, sockets);
+  } else {
+    const proxy = proxyFor(hop.url, options.proxy);
+    socket = proxy
+      ? await openTunnel(proxy, host, port, options.proxyTls, options.maxHeadBytes, sockets)
+      : await openTcp(host, port, sockets);
+    if (secure) socket = await openTls(socket, host, hop.tls, sockets);
+  }
   const compression = options.compression === false ? undefined : typeof options.compression === 'object' ? options.compression : {};
   const user = splitHostHeader(hop.headers);
   const headers = user.rest;
@@ -169,6 +221,7 @@ async function dialOnce(hop: Hop, options: DialOptions, sockets: SocketList, int
   };
   const head = await exchangeHead(socket, buildRequest(request), options.maxHeadBytes);
   const status = Number(head.startLine[1]);
+  options.onResponse?.(responseHead(head));
   if (status !== 101) {
     const error = new HandshakeError(`expected status 101, got ${status} ${head.startLine[2]}`.trim(), status, flatten(head.headers), await readBody(socket, head));
     socket.destroy();

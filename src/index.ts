@@ -22,7 +22,9 @@ export { resolveConnOptions, type BufferFullPolicy, type ConnOptions } from './o
 export { serve, Upgrader, type ServeHandler, type ServeOptions, type ServerCloseOptions, type UpgraderOptions, type WebSocketServer } from './server';
 export type { SecureServeOptions } from './server-http2';
 export { Http2StreamSocket } from './transport/http2-stream';
-export { dial, type DialOptions } from './client';
+export { dial, type DialOptions, type RedirectInfo } from './client';
+export type { ResponseHead } from './handshake/client';
+export type { ConnectTarget, CreateConnection } from './handshake/transport';
 export type { HandshakePolicy } from './handshake/server';
 export { WebSocket, WebSocketCloseEvent, WebSocketMessageEvent, type BinaryType } from './websocket';
 export type { CompressionOptions, DeflateParams } from './extensions/deflate-negotiation';

@@ -18,7 +18,8 @@ const quick = process.argv.includes('--quick');
 // (--write: the rows measured replace theirs in e2e.json, the rest is kept).
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const wanted = (part) => !only || only.includes(part);
-// --servers=<substring>[,<substring>…] keeps the servers whose name contains one (plus the ws + bufferutil baseline).
+// --servers=<substring>[,<substring>…] keeps the servers whose name contains one (plus the ws + bufferutil baseline);
+// '=name' keeps the server of exactly that name (--servers='=wasmws auto,wasmws/ws': the Conn API and the façade).
 const serverFilter = process.argv.find((a) => a.startsWith('--servers='))?.slice(10);
 const SECONDS = quick ? 1 : 2;
 // Each (shape, size) is measured in ROUNDS rounds, the servers interleaved within a round,
@@ -160,7 +161,7 @@ const results = [];
 const median = (samples) => [...samples].sort((x, y) => x.serverCpuUsPerMessage - y.serverCpuUsPerMessage)[samples.length >> 1];
 for (const shape of SHAPES.filter(wanted)) {
   for (const [label, size] of sizesFor(shape)) {
-    const servers = SERVERS.filter((s) => !s.memoryOnly && runsShape(s, shape) && (!serverFilter || serverFilter.split(',').some((f) => s.name.includes(f)) || s.name === 'ws + bufferutil'));
+    const servers = SERVERS.filter((s) => !s.memoryOnly && runsShape(s, shape) && (!serverFilter || serverFilter.split(',').some((f) => (f.startsWith('=') ? s.name === f.slice(1) : s.name.includes(f))) || s.name === 'ws + bufferutil'));
     const samples = new Map(servers.map((server) => [server, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const server of servers) {

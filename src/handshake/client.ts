@@ -115,3 +115,31 @@ export function flatten(headers: HeaderFields): Record<string, string> {
   for (const [name, value] of Object.entries(headers)) out[name] = headerValue(value) ?? '';
   return out;
 }
+
+/** A response head as the caller sees it (the shape of node's IncomingMessage fields). */
+export interface ResponseHead {
+  /** The status code. */
+  status: number;
+  /** The reason phrase (may be empty). */
+  statusText: string;
+  /** 'HTTP/1.1' or 'HTTP/1.0' without the prefix: '1.1', '1.0'. */
+  httpVersion: string;
+  /** Lower-case names; a repeated field is an array of its values in order. */
+  headers: Record<string, string | string[]>;
+  /** The header lines as received: name, value, name, value, ... */
+  rawHeaders: string[];
+}
+
+/** The caller's view of a parsed response head. */
+export function responseHead(head: HttpHead): ResponseHead {
+  const headers = emptyFields();
+  for (const [name, value] of Object.entries(head.headers)) headers[name] = Array.isArray(value) ? [...value] : value;
+  const rawHeaders: string[] = [];
+  for (const line of head.headerText.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) rawHeaders.push(line.slice(0, colon), line.slice(colon + 1).trim());
+  }
+  return {
+    status: Number(head.startLine[1]), statusText: head.startLine[2], httpVersion: head.startLine[0].replace(/^HTTP\//, ''), headers, rawHeaders,
+  };
+}

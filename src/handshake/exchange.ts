@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { HandshakeError } from '../errors';
 import { flatten } from './client';
+import { ChunkedDecoder } from './chunked';
 import { HttpHeadParser, type HttpHead } from './http-head';
 
 /** Response body bytes kept on a HandshakeError. */
@@ -58,33 +59,61 @@ export function exchangeHead(socket: Socket, request: string, maxHeadBytes = 16 
   });
 }
 
-/** Up to 4 KiB of an error response's body, waiting at most 500 ms for it; never rejects. */
+/**
+ * Up to 4 KiB of an error response's body, waiting at most 500 ms for it; never rejects. A
+ * chunked body (Transfer-Encoding: chunked) is decoded; Content-Length or the end of the
+ * stream bounds any other.
+ */
 export function readBody(socket: Socket, head: HttpHead): Promise<Uint8Array> {
-  const declared = Number(flatten(head.headers)['content-length'] ?? MAX_ERROR_BODY_BYTES);
+  const fields = flatten(head.headers);
+  if (/(^|,)\s*chunked\s*$/i.test(fields['transfer-encoding'] ?? '')) return readChunked(socket, head.rest);
+  const declared = Number(fields['content-length'] ?? MAX_ERROR_BODY_BYTES);
   const wanted = Math.min(Number.isFinite(declared) ? declared : MAX_ERROR_BODY_BYTES, MAX_ERROR_BODY_BYTES);
   const parts: Uint8Array[] = [head.rest.subarray(0, wanted)];
   let have = parts[0].length;
   if (have >= wanted) return Promise.resolve(parts[0].slice());
+  return collect(socket, (chunk) => {
+    parts.push(chunk);
+    have += chunk.length;
+    return have >= wanted;
+  }, () => concat(parts, Math.min(have, wanted)));
+}
+
+function readChunked(socket: Socket, rest: Uint8Array): Promise<Uint8Array> {
+  const decoder = new ChunkedDecoder(MAX_ERROR_BODY_BYTES);
+  decoder.push(rest);
+  const body = () => concat(decoder.parts, decoder.length);
+  if (decoder.done) return Promise.resolve(body());
+  return collect(socket, (chunk) => { decoder.push(chunk); return decoder.done; }, body);
+}
+
+/** Feeds the socket's data to `take` until it says done, the stream ends or errs, or 500 ms pass. */
+function collect(socket: Socket, take: (chunk: Uint8Array) => boolean, result: () => Uint8Array): Promise<Uint8Array> {
   return new Promise((resolve) => {
     const finish = () => {
       clearTimeout(timer);
       socket.off('data', onData);
       socket.off('end', finish);
       socket.off('error', finish);
-      const body = new Uint8Array(Math.min(have, wanted));
-      let at = 0;
-      for (const p of parts) { body.set(p.subarray(0, body.length - at), at); at += Math.min(p.length, body.length - at); }
-      resolve(body);
+      resolve(result());
     };
-    const onData = (chunk: Uint8Array) => {
-      parts.push(chunk);
-      have += chunk.length;
-      if (have >= wanted) finish();
-    };
+    const onData = (chunk: Uint8Array) => { if (take(chunk)) finish(); };
     const timer = setTimeout(finish, ERROR_BODY_WAIT_MS);
     socket.on('data', onData);
     socket.once('end', finish);
     socket.once('error', finish); // a reset mid-body ends the body; unheard, it would crash the process
     socket.resume();
   });
+}
+
+function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
+  const body = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    if (at >= length) break;
+    const piece = p.subarray(0, length - at);
+    body.set(piece, at);
+    at += piece.length;
+  }
+  return body;
 }

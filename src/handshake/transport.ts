@@ -1,4 +1,5 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { HandshakeError } from '../errors';
 import { flatten } from './client';
@@ -16,6 +17,45 @@ export function openTcp(host: string, port: number, sockets: SocketList): Promis
     socket.once('connect', () => { socket.off('error', reject); resolve(socket); });
     socket.once('error', reject);
   });
+}
+
+/** Where a dial's createConnection is asked to connect (one call per attempt, redirects included). */
+export interface ConnectTarget {
+  /** The URL of this attempt (ws: or wss:). */
+  url: URL;
+  /** Host name or IP address, without IPv6 brackets. */
+  host: string;
+  /** TCP port. */
+  port: number;
+  /** True for wss://: a stream that is not TLS already gets TLS over it, checked against `host`. */
+  secure: boolean;
+  /** The SNI name dial would send (the host name; undefined for an IP literal). */
+  servername: string | undefined;
+}
+
+/**
+ * A caller's socket factory, in place of dial's TCP connect: it returns the stream (or a
+ * promise of it) the handshake runs over; it may still be connecting (writes wait for it).
+ */
+export type CreateConnection = (target: ConnectTarget) => Socket | Duplex | Promise<Socket | Duplex>;
+
+/**
+ * The stream a caller's createConnection made for `target`. A TLS socket (`encrypted`) is
+ * used as it is (its certificate checks are the factory's own); any other stream to a
+ * wss:// target gets TLS over it here, so a wss:// URL is never spoken in plaintext.
+ */
+export async function openWith(createConnection: CreateConnection, target: ConnectTarget, tls: ConnectionOptions | undefined, sockets: SocketList): Promise<Socket> {
+  const made = await createConnection(target);
+  if (made === null || typeof made !== 'object' || typeof (made as Duplex).write !== 'function' || typeof (made as Duplex).on !== 'function') {
+    throw new TypeError('createConnection must return a stream (a net.Socket, a tls.TLSSocket or a Duplex), or a promise of one');
+  }
+  const socket = made as Socket;
+  sockets.push(socket);
+  if (socket.destroyed) throw new Error('createConnection returned a destroyed stream');
+  if (target.secure && (socket as Socket & { encrypted?: boolean }).encrypted !== true) {
+    return openTls(socket, target.host, tls, sockets);
+  }
+  return socket;
 }
 
 /**

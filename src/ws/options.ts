@@ -107,9 +107,21 @@ export interface ClientOptions extends Pick<ConnectionOptions, 'ca' | 'cert' | '
   autoPong?: boolean;
   /** Accepted and ignored. */
   allowSynchronousEvents?: boolean;
-  /** Not supported: throws when set. */
+  /**
+   * A node:http(s) Agent: its createConnection() opens the socket (its own options win over
+   * these, as node:http merges them); an https.Agent's socket is TLS already. A WebSocket
+   * owns its socket, so keep-alive pooling does not apply. A proxy agent (one that overrides
+   * createSocket, as agent-base's do) throws: use createConnection for a tunnel.
+   */
   agent?: unknown;
-  /** Not supported: throws when set. */
+  /**
+   * A socket factory, `(options, oncreate?) => socket`, called as ws calls it: with these
+   * options plus `host`, `port` and (wss://) `servername`; it returns the stream or hands it
+   * to `oncreate(err, socket)`. For wss:// it should return a TLS socket, as under ws; a plain
+   * stream gets TLS over it (checked against the URL's host) rather than plaintext. It serves
+   * the URL's origin only: a redirect to another origin is refused, where ws would reuse the
+   * factory (and what it binds, a client certificate or a tunnel's credentials) for any host.
+   */
   createConnection?: unknown;
   /** Not supported: throws when set. */
   finishRequest?: unknown;

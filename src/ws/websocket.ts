@@ -53,7 +53,7 @@ export class WebSocket extends EventEmitter {
   private wakeReader: (() => void) | null = null;
   /** The Conn is closed: pause() has nothing left to hold back (ws emits close once TCP is gone). */
   private connGone = false;
-  private readonly address: string;
+  private address: string;
   private bytesAfterClose = 0;
   private closeFrameReceived: { code: number; reason: string } | null = null;
   private clean = false;
@@ -289,6 +289,11 @@ export class WebSocket extends EventEmitter {
       this.connGone = true;
       this.wake();
     });
+  }
+
+  /** @internal A redirect is being followed: the url is the next one's (as ws's). */
+  redirected(url: string): void {
+    this.address = url;
   }
 
   /** @internal The client handshake failed (or was aborted): error, then close 1006. */

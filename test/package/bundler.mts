@@ -5,6 +5,9 @@ import { dial, PreparedMessage, prepare, WebSocket, type Conn, type ConnOptions 
 import { selectCodec, STATUS_NEED_MORE, type FrameCodec } from 'wasmws/codec';
 import { Hub, type Broker } from 'wasmws/hub';
 import codecCjs = require('wasmws/codec');
+import WsSocket, { WebSocketServer as WsServer } from 'wasmws/ws';
+import 'wasmws/ws/register';
+import wsCjs = require('wasmws/ws');
 
 const options: ConnOptions = { maxMessageBytes: 1 << 20 };
 export async function connect(url: string): Promise<Conn> {
@@ -23,3 +26,7 @@ export const needMore: number = STATUS_NEED_MORE;
 export const cjsName: string = codecCjs.js.name;
 export const hub: Hub = new Hub();
 export type { Broker };
+export const wsServer: WsServer = new WsServer({ noServer: true });
+export const wsClient = (url: string): WsSocket => new WsSocket(url);
+export const wsRequired: wsCjs.WebSocketServer = new wsCjs.Server({ noServer: true });
+export const wsRequiredClient = (url: string): wsCjs => new wsCjs(url);

@@ -14,7 +14,7 @@ import { ConsumerTypeChecker, type TypeCheck } from './typecheck';
 // repository's TypeScript checks them with skipLibCheck off, so every published declaration
 // is checked, and Node runs what it emits.
 const root = join(__dirname, '..', '..');
-const FIXTURES = ['consumer.mts', 'consumer.cts', 'bundler.mts', 'codec-only.mts'];
+const FIXTURES = ['consumer.mts', 'consumer.cts', 'ws-consumer.mts', 'ws-consumer.cts', 'bundler.mts', 'codec-only.mts'];
 
 // What a user's strict project sets; lib without DOM, so Node's types must suffice.
 const strict = {
@@ -29,9 +29,9 @@ const strict = {
 };
 const PROJECTS = {
   // Emits consumer.mjs and consumer.cjs, which the run tests below start.
-  nodenext: { compilerOptions: { ...strict, module: 'nodenext' }, files: ['consumer.mts', 'consumer.cts'], emit: true },
+  nodenext: { compilerOptions: { ...strict, module: 'nodenext' }, files: ['consumer.mts', 'consumer.cts', 'ws-consumer.mts', 'ws-consumer.cts'], emit: true },
   // node16 has no require(ESM): a require() typed by ESM declarations is an error there.
-  node16: { compilerOptions: { ...strict, module: 'node16' }, files: ['consumer.mts', 'consumer.cts'], emit: false },
+  node16: { compilerOptions: { ...strict, module: 'node16' }, files: ['consumer.mts', 'consumer.cts', 'ws-consumer.mts', 'ws-consumer.cts'], emit: false },
   bundler: { compilerOptions: { ...strict, module: 'preserve', moduleResolution: 'bundler' }, files: ['bundler.mts'], emit: false },
   codecOnly: { compilerOptions: { ...strict, module: 'nodenext', types: [] }, files: ['codec-only.mts'], emit: false },
 };
@@ -106,7 +106,10 @@ describe('the packed package', () => {
 
   it('type-checks in an ESM and a CommonJS consumer under module nodenext, strict, each with its own declarations', () => {
     expect(checks.nodenext.errors).toBe('');
-    expect(entries(checks.nodenext)).toEqual(['codec.d.cts', 'codec.d.ts', 'hub.d.cts', 'hub.d.ts', 'index.d.cts', 'index.d.ts']);
+    expect(entries(checks.nodenext)).toEqual([
+      'codec.d.cts', 'codec.d.ts', 'hub.d.cts', 'hub.d.ts', 'index.d.cts', 'index.d.ts',
+      'ws-exports.d.cts', 'ws-register.d.cts', 'ws-register.d.ts', 'ws.d.cts', 'ws.d.ts',
+    ]);
   });
 
   it('type-checks under module node16, where require() needs CommonJS declarations (.d.cts)', () => {
@@ -115,7 +118,7 @@ describe('the packed package', () => {
 
   it('type-checks under moduleResolution bundler, strict', () => {
     expect(checks.bundler.errors).toBe('');
-    expect(entries(checks.bundler)).toEqual(['codec.d.cts', 'codec.d.ts', 'hub.d.ts', 'index.d.ts']);
+    expect(entries(checks.bundler)).toEqual(['codec.d.cts', 'codec.d.ts', 'hub.d.ts', 'index.d.cts', 'index.d.ts', 'ws-exports.d.cts', 'ws-register.d.ts', 'ws.d.cts', 'ws.d.ts']);
   });
 
   it('wasmws/codec type-checks without @types/node and without the DOM lib', () => {
@@ -143,6 +146,19 @@ describe('the packed package', () => {
     expect(checks.nodenext.errors).toBe('');
     expect(readFileSync(join(dir, 'consumer.cjs'), 'utf8')).toContain('require("wasmws")');
     expect(await run(process.execPath, ['consumer.cjs'])).toEqual({ code: 0, out: `cjs ${ECHOED}` });
+  });
+
+  it('runs wasmws/ws as an ES module: ws\'s code with the import changed, and the `ws` switch', async () => {
+    expect(checks.nodenext.errors).toBe('');
+    expect(await run(process.execPath, ['ws-consumer.mjs'])).toEqual({
+      code: 0, out: 'esm ws hello permessage-deflate close=1000 states=0123 server=true stream=function switch=true',
+    });
+  });
+
+  it('runs wasmws/ws through require(): module.exports is ws 8\'s shape', async () => {
+    expect(checks.nodenext.errors).toBe('');
+    expect(readFileSync(join(dir, 'ws-consumer.cjs'), 'utf8')).toContain('require("wasmws/ws")');
+    expect(await run(process.execPath, ['ws-consumer.cjs'])).toEqual({ code: 0, out: 'cjs ws hello none close=1000 shape=true switch=true' });
   });
 
   it('installs its bin: node_modules/.bin/wasmws --help', async () => {

@@ -1,7 +1,7 @@
 import { createSecureServer, type Http2SecureServer, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dial } from '../../src/client';
 import { OP_BINARY, OP_CLOSE, OP_TEXT } from '../../src/codec/constants';
@@ -228,7 +228,7 @@ describe('fallback', () => {
   it('auto keeps one handshake deadline: the HTTP/1.1 fallback gets what the slow h2 attempt left', async () => {
     // A TLS server offering h2 whose SETTINGS (without ENABLE_CONNECT_PROTOCOL) come late, and
     // whose HTTP/1.1 side never answers: the dial must fail at one deadline, not two.
-    const sockets: Socket[] = [];
+    const sockets: TLSSocket[] = [];
     const server = createTlsServer({ ...testCert(), ALPNProtocols: ['h2', 'http/1.1'] }, (socket) => {
       sockets.push(socket);
       socket.on('error', () => {});

@@ -61,7 +61,7 @@ describe('interop with Python websockets', () => {
       expect((await conn.read()).data.length).toBe(1010);
       expect(await conn.ping('py?')).toBeGreaterThanOrEqual(0);
       expect(await conn.close(4002, 'bye')).toMatchObject({ code: 4002, wasClean: true });
-    });
+    }, 30_000); // 16 MiB each way through a Python peer: seconds on a loaded machine
 
     it('a Python client and our server pass the same script', async () => {
       const out = await new Promise<string>((resolve, reject) => {
@@ -71,6 +71,6 @@ describe('interop with Python websockets', () => {
         });
       });
       expect(out).toBe(`EXTENSIONS [${deflate ? "'PerMessageDeflate'" : ''}]\nOK`);
-    });
+    }, 30_000); // a Python start-up on a loaded 2-core machine alone can take seconds (the peer's own limit is 30 s too)
   });
 });

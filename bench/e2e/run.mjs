@@ -18,7 +18,7 @@ const quick = process.argv.includes('--quick');
 // (--write: the rows measured replace theirs in e2e.json, the rest is kept).
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const wanted = (part) => !only || only.includes(part);
-// --servers=<substring>[,<substring>…] keeps the servers whose name contains one (plus the ws + bufferutil baseline).
+// --servers=<substring>[,<substring>…] keeps the servers whose name contains one ("=name": is exactly it), plus the ws + bufferutil baseline.
 const serverFilter = process.argv.find((a) => a.startsWith('--servers='))?.slice(10);
 const SECONDS = quick ? 1 : 2;
 // Each (shape, size) is measured in ROUNDS rounds, the servers interleaved within a round,
@@ -32,6 +32,8 @@ const SERVERS = [
   { name: 'wasmws auto', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'auto'] },
   // The README's handler: `for await (const m of conn) await conn.send(…)`.
   { name: 'wasmws auto, await send', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'auto', 'await'], deflate: true },
+  // Bun.serve-style callbacks: `serve(options, { message(conn, m) { conn.send(…) } })`.
+  { name: 'wasmws auto, callback', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'auto', 'callback'], deflate: true },
   { name: 'wasmws wasm', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'wasm'] },
   { name: 'wasmws js', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'js'] },
   { name: 'wasmws/ws (ws API)', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws-ws'] },
@@ -160,7 +162,7 @@ const results = [];
 const median = (samples) => [...samples].sort((x, y) => x.serverCpuUsPerMessage - y.serverCpuUsPerMessage)[samples.length >> 1];
 for (const shape of SHAPES.filter(wanted)) {
   for (const [label, size] of sizesFor(shape)) {
-    const servers = SERVERS.filter((s) => !s.memoryOnly && runsShape(s, shape) && (!serverFilter || serverFilter.split(',').some((f) => s.name.includes(f)) || s.name === 'ws + bufferutil'));
+    const servers = SERVERS.filter((s) => !s.memoryOnly && runsShape(s, shape) && (!serverFilter || serverFilter.split(',').some((f) => (f.startsWith('=') ? s.name === f.slice(1) : s.name.includes(f))) || s.name === 'ws + bufferutil'));
     const samples = new Map(servers.map((server) => [server, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const server of servers) {

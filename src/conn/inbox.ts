@@ -317,6 +317,11 @@ export class Inbox implements AsyncIterator<Message> {
     return this.queue.length - this.inflating;
   }
 
+  /** The read buffer's size (maxReadBufferBytes): past it, reading pauses. */
+  get limitBytes(): number {
+    return this.maxBytes;
+  }
+
   /** Messages received whose inflation has not finished. */
   get inflatingMessages(): number {
     return this.inflating;

@@ -149,14 +149,14 @@ describe.each([false, true])('callback handler (compression %s)', (compression) 
     expect(errors).toEqual([boom]);
   });
 
-  it('backpressure: reading pauses while replies wait, drain is called once the buffered amount falls', async () => {
+  it('backpressure: past maxReadBufferBytes of replies waiting, reading pauses; drain is called once the buffered amount falls', async () => {
     const events: string[] = [];
     let buffered = -1;
     const port = await start({
       open: (conn) => { void conn.send(new Uint8Array(4 << 20), { compress: false }); events.push(`sent`); },
       message: (_conn, m) => { events.push(`message:${m.text()}`); },
       drain: (conn) => { buffered = conn.bufferedAmount; events.push('drain'); },
-    }, options());
+    }, options({ maxReadBufferBytes: 1 << 20 }));
     const peer = await client(port, compression);
     peer.socket.pause(); // the peer does not read: the 4 MiB reply stays buffered
     peer.socket.write(clientFrame(OP_TEXT, 'while full'));
@@ -167,6 +167,25 @@ describe.each([false, true])('callback handler (compression %s)', (compression) 
     await sleep(100);
     expect(events).toEqual(['sent', 'drain', 'message:while full']);
     expect(buffered).toBeLessThanOrEqual(64 * 1024);
+  });
+
+  it('under maxReadBufferBytes, replies waiting do not stop reading; drain still comes once they are written', async () => {
+    const events: string[] = [];
+    const port = await start({
+      // More than the kernel's loopback buffers take, less than the read buffer.
+      open: (conn) => { void conn.send(new Uint8Array(12 << 20), { compress: false }); events.push('sent'); },
+      message: (_conn, m) => { events.push(`message:${m.text()}`); },
+      drain: () => { events.push('drain'); },
+    }, options({ maxReadBufferBytes: 32 << 20 }));
+    const peer = await client(port, compression);
+    peer.socket.pause();
+    peer.socket.write(clientFrame(OP_TEXT, 'still read'));
+    await sleep(200);
+    expect(events).toEqual(['sent', 'message:still read']);
+    peer.socket.resume();
+    await peer.waitFrames(1, 20_000);
+    await sleep(100);
+    expect(events).toEqual(['sent', 'message:still read', 'drain']);
   });
 
   it('a message over maxMessageBytes closes with 1009 and is not delivered', async () => {

@@ -238,7 +238,8 @@ for (const shape of SHAPES.filter(wanted)) {
     'vs bun': bunOf(shape, r.size) ? (r.serverCpuUsPerMessage / bunOf(shape, r.size).serverCpuUsPerMessage).toFixed(2) + '×' : '',
     'vs floor': floorOf(shape, r.size) ? (r.serverCpuUsPerMessage / floorOf(shape, r.size)).toFixed(2) + '×' : '',
     'msg/s': Math.round(r.messagesPerSecond), 'MB/s': r.mbPerSecond.toFixed(1),
-    'p50 ms': r.p50Ms.toFixed(2), 'p99 ms': r.p99Ms.toFixed(2),
+    // null: no message answered in the window (a stalled server): printed, not a crash of the table.
+    'p50 ms': r.p50Ms?.toFixed(2) ?? '-', 'p99 ms': r.p99Ms?.toFixed(2) ?? '-',
   })));
 }
 if (zlibFloors.length > 0) {

@@ -3,7 +3,8 @@ import { CloseCode } from '../protocol/close-code';
 import type { Conn } from './connection';
 import type { CloseInfo, ConnCore } from './core';
 import { defer } from './defer';
-import { HOLDER_CALLBACKS, type InboxConsumer } from './inbox';
+import { HOLDER_CALLBACKS } from './flow-control';
+import type { InboxConsumer } from './inbox';
 import { SEND_HIGH_WATER_BYTES } from './outbox';
 
 /**

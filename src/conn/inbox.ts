@@ -2,45 +2,17 @@ import { CloseError, WebSocketError } from '../errors';
 import type { MessageSink } from '../frame/assembler';
 import { Message, type MessageType } from '../frame/message';
 import { CloseCode } from '../protocol/close-code';
+import { ENTRY_OVERHEAD_BYTES, PendingMessage, weightOf, type Entry } from './inbox-entry';
+import { HOLDER_INBOX, type FlowControl } from './flow-control';
 import { MessageReader } from './message-reader';
 
-/**
- * Pauses and resumes the socket's reading on behalf of one holder (a bit): reading resumes
- * only when no holder wants it paused, so one holder's resume cannot undo another's pause.
- */
-export interface FlowControl {
-  pauseReading(holder: number): void;
-  resumeReading(holder: number): void;
-}
-
-/** The holder bit of FlowControl the inbox uses. */
-export const HOLDER_INBOX = 1;
-
-/** The holder bit a callback handler's delivery uses while its replies wait to be written (see callback-delivery). */
-export const HOLDER_CALLBACKS = 4;
+export { ENTRY_OVERHEAD_BYTES, PendingMessage } from './inbox-entry';
+export { HOLDER_CALLBACKS, HOLDER_INBOX, type FlowControl } from './flow-control';
 
 type Waiter =
   | { kind: 'message'; resolve: (m: Message) => void; reject: (e: Error) => void }
   | { kind: 'next'; resolve: (r: IteratorResult<Message>) => void; reject: (e: Error) => void }
   | { kind: 'reader'; resolve: (r: MessageReader) => void; reject: (e: Error) => void };
-
-/**
- * A message whose frames have arrived and whose bytes are still being inflated: it holds its
- * place in the inbox's order (and its compressed bytes in the inbox's count) until the
- * inflater fills it, or cancels it and everything behind it when the inflation fails.
- */
-export class PendingMessage {
-  /** The inflated message, once filled. */
-  message: Message | null = null;
-
-  /** @internal */
-  constructor(
-    /** Bytes counted for it: the compressed size until filled, then the inflated size. */
-    public bytes: number,
-  ) {}
-}
-
-type Entry = Message | PendingMessage;
 
 /**
  * Where an inbox in push mode (see Inbox.consume) hands its messages, in arrival order: a
@@ -68,18 +40,6 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 function endsIteration(error: Error): boolean {
   return error instanceof CloseError && error.wasClean && (error.closeCode === CloseCode.Normal
     || error.closeCode === CloseCode.GoingAway || error.closeCode === CloseCode.NoStatus);
-}
-
-/**
- * What a queued entry (or a streamed chunk) costs beyond its payload (its objects; a pending
- * one's promises too), counted with its bytes: otherwise empty messages count 0 and a peer sending 6-byte empty
- * frames fills the heap (~150 B each, ~650 B compressed) without ever pausing the socket.
- */
-export const ENTRY_OVERHEAD_BYTES = 256;
-
-/** What an entry counts against the read buffer: its payload and its overhead. */
-function weightOf(entry: Entry): number {
-  return (entry instanceof Message ? entry.data.length : entry.bytes) + ENTRY_OVERHEAD_BYTES;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Conn, type ConnSocket, type UpgradeRequest } from './conn/connection';
+import type { CallbackHandler } from './conn/callback-delivery';
 import { callListener } from './conn/listener';
 import { HandshakeError } from './errors';
 import { acceptResponse, checkUpgradeRequest, rejectResponse, repeatedSingleField, type HandshakePolicy } from './handshake/server';
@@ -31,6 +32,12 @@ export interface UpgraderOptions extends HandshakePolicy, ConnOptions {
    * error is the HandshakeError's `cause`. What this callback itself throws is ignored.
    */
   onHandshakeError?: (error: HandshakeError, request: UpgradeRequest | undefined) => void;
+  /**
+   * Called when the handler throws or its promise rejects (the connection is then closed
+   * with 1011): serve()'s handler, or a CallbackHandler's callbacks (on serve() or
+   * upgrade()). Default: console.error. What this callback itself throws is ignored.
+   */
+  onHandlerError?: (error: unknown, conn: Conn) => void;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -77,15 +84,19 @@ export class Upgrader {
   /**
    * Answers the handshake on `socket`. Returns the connection, or null when the request was
    * rejected (the error response was written, the socket closed, and onHandshakeError told).
+   * With `handler`, the connection's events go to its callbacks (see CallbackHandler): the
+   * fast path, with no promise per message.
    */
-  upgrade(req: IncomingMessage, socket: Duplex, head: Uint8Array = new Uint8Array(0)): Conn | null {
+  upgrade(req: IncomingMessage, socket: Duplex, head: Uint8Array = new Uint8Array(0), handler?: CallbackHandler): Conn | null {
     const request: UpgradeRequest = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers };
     const repeated = repeatedSingleField(req.rawHeaders ?? []); // node:http keeps only the first Host
     if (repeated) {
       this.reject(socket, repeated, request);
       return null;
     }
-    return this.complete(request, req.httpVersion, socket as unknown as ConnSocket & Duplex, head);
+    const conn = this.complete(request, req.httpVersion, socket as unknown as ConnSocket & Duplex, head);
+    if (conn && handler) conn.deliverTo(handler, this.options.onHandlerError ?? printHandlerError);
+    return conn;
   }
 
   /**
@@ -164,11 +175,6 @@ export interface ServeOptions extends UpgraderOptions {
    * CONNECT streams, the HTTP/1.1 side takes upgrades as before. Default false.
    */
   http2?: boolean;
-  /**
-   * Called when the handler throws or its promise rejects (the connection is then closed
-   * with 1011). Default: console.error. What this callback itself throws is ignored.
-   */
-  onHandlerError?: (error: unknown, conn: Conn) => void;
 }
 
 /** Options of WebSocketServer.close(). */
@@ -212,7 +218,8 @@ function printHandlerError(error: unknown): void {
  * A handler that returns anything else (a plain function that hands the connection to a hub
  * or a list of its own) gives it to the application, and serve does not close it.
  */
-function runHandler(handler: ServeHandler, conn: Conn, onHandlerError: (error: unknown, conn: Conn) => void): void {
+function runHandler(handler: ServeHandler | CallbackHandler, conn: Conn, onHandlerError: (error: unknown, conn: Conn) => void): void {
+  if (typeof handler !== 'function') return conn.deliverTo(handler, onHandlerError);
   const failed = (error: unknown) => {
     closeLeftOpen(conn, CloseCode.InternalError, 'handler failed');
     callListener(onHandlerError, [error, conn], ignoreError);
@@ -245,13 +252,16 @@ export type ServeHandler = (conn: Conn) => void | Promise<void>;
 
 /**
  * A standalone WebSocket server on node:net, with its own HTTP/1.1 request-head parser:
- * bounded head size, a handshake deadline, and every connection passed to `handler`.
+ * bounded head size, a handshake deadline, and every connection passed to `handler`: a
+ * function (the Conn API: `for await`, `await send()`) or a CallbackHandler object
+ * (Bun.serve-style `{ open, message, drain, close }`, the cheaper per message; the
+ * application owns the connection, serve closes it only when a callback fails).
  * An async handler's promise is its connection's session: when it settles and the
  * connection is still open, serve closes it (1000 when it fulfilled, 1011 when it rejected);
  * a plain function that returns leaves the connection to the application (see runHandler).
  * Resolves once listening.
  */
-export function serve(options: ServeOptions, handler: ServeHandler): Promise<WebSocketServer> {
+export function serve(options: ServeOptions, handler: ServeHandler | CallbackHandler): Promise<WebSocketServer> {
   const upgrader = new Upgrader(options);
   const connections = new Set<Conn>();
   const pending = new Set<Socket>();

@@ -33,6 +33,8 @@ const SERVERS = [
   { name: 'wasmws auto', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'auto'] },
   // The README's handler: `for await (const m of conn) await conn.send(…)`.
   { name: 'wasmws auto, await send', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'auto', 'await'], deflate: true },
+  // Bun.serve-style callbacks: `serve(options, { message(conn, m) { conn.send(…) } })`.
+  { name: 'wasmws auto, callback', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'auto', 'callback'], deflate: true },
   { name: 'wasmws wasm', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'wasm'] },
   { name: 'wasmws js', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'js'] },
   { name: 'wasmws/ws (ws API)', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws-ws'] },
@@ -237,7 +239,8 @@ for (const shape of SHAPES.filter(wanted)) {
     'vs bun': bunOf(shape, r.size) ? (r.serverCpuUsPerMessage / bunOf(shape, r.size).serverCpuUsPerMessage).toFixed(2) + '×' : '',
     'vs floor': floorOf(shape, r.size) ? (r.serverCpuUsPerMessage / floorOf(shape, r.size)).toFixed(2) + '×' : '',
     'msg/s': Math.round(r.messagesPerSecond), 'MB/s': r.mbPerSecond.toFixed(1),
-    'p50 ms': r.p50Ms.toFixed(2), 'p99 ms': r.p99Ms.toFixed(2),
+    // null: no message answered in the window (a stalled server): printed, not a crash of the table.
+    'p50 ms': r.p50Ms?.toFixed(2) ?? '-', 'p99 ms': r.p99Ms?.toFixed(2) ?? '-',
   })));
 }
 if (zlibFloors.length > 0) {

@@ -1,7 +1,9 @@
 // An echo server for the end-to-end bench, one of:
-//   node server.mjs wasmws <auto|wasm|js> [await] [deflate]
+//   node server.mjs wasmws <auto|wasm|js> [await|callback] [deflate]
 //                                              wasmws serve(); "await": the README's handler,
-//                                              each send awaited; "deflate": permessage-deflate
+//                                              each send awaited; "callback": a CallbackHandler
+//                                              ({ message }, no promise per message); neither:
+//                                              for await, sends not awaited; "deflate": permessage-deflate
 //   node server.mjs ws                         ws (with bufferutil unless WS_NO_BUFFER_UTIL=1)
 //   node server.mjs wasmws-ws                  wasmws/ws, the ws-compatible façade, with ws's echo code
 //   bun  server.mjs bun                        Bun.serve (uWebSockets), the native ceiling
@@ -22,7 +24,13 @@ if (kind === 'wasmws') {
   const { serve } = await import('../../dist/index.js');
   const options = { port: 0, codec, compression: deflate, pingIntervalMs: 0, maxMessageBytes: 64 << 20 };
   // "await": the README's own idiom, each send awaited (backpressure); without it, sends are not awaited.
-  const server = await serve(options, process.argv.includes('await')
+  const binary = { binary: true };
+  const text = { binary: false };
+  const server = await serve(options, process.argv.includes('callback')
+    // The fast path: messages straight from the frame reader, sends not awaited (drain is
+    // where a real application would resume after backpressure).
+    ? { message(conn, m) { conn.send(m.data, m.type === 'binary' ? binary : text); } }
+    : process.argv.includes('await')
     ? async (conn) => {
       try { for await (const m of conn) await conn.send(m.data, { binary: m.type === 'binary' }); } catch { /* closed */ }
     }

@@ -3,6 +3,7 @@ import type { Message } from '../frame/message';
 import type { Role } from '../frame/reader';
 import type { ConnOptions } from '../options';
 import { CloseCode } from '../protocol/close-code';
+import { deliverToCallbacks, type CallbackHandler, type HandlerErrorListener } from './callback-delivery';
 import { ConnCore, type CloseInfo, type ConnSocket } from './core';
 import type { MessageReader } from './message-reader';
 import type { MessageWriter } from './message-writer';
@@ -133,6 +134,14 @@ export class Conn implements AsyncIterable<Message> {
       return: (value?: unknown) => Promise.resolve({ done: true, value }),
       [Symbol.asyncIterator]() { return this; },
     };
+  }
+
+  /**
+   * @internal Hands every message to `handler` from now on, instead of read()/for await
+   * (serve() and the Upgrader call it when given a CallbackHandler).
+   */
+  deliverTo(handler: CallbackHandler, onHandlerError: HandlerErrorListener): void {
+    deliverToCallbacks(this, this.core, handler, onHandlerError);
   }
 
   // ── writing ───────────────────────────────────────────────────────────────────────

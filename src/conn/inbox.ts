@@ -1,20 +1,13 @@
-import { CloseError } from '../errors';
+import { CloseError, WebSocketError } from '../errors';
 import type { MessageSink } from '../frame/assembler';
 import { Message, type MessageType } from '../frame/message';
 import { CloseCode } from '../protocol/close-code';
+import { ENTRY_OVERHEAD_BYTES, PendingMessage, weightOf, type Entry } from './inbox-entry';
+import { HOLDER_INBOX, type FlowControl } from './flow-control';
 import { MessageReader } from './message-reader';
 
-/**
- * Pauses and resumes the socket's reading on behalf of one holder (a bit): reading resumes
- * only when no holder wants it paused, so one holder's resume cannot undo another's pause.
- */
-export interface FlowControl {
-  pauseReading(holder: number): void;
-  resumeReading(holder: number): void;
-}
-
-/** The holder bit of FlowControl the inbox uses. */
-export const HOLDER_INBOX = 1;
+export { ENTRY_OVERHEAD_BYTES, PendingMessage } from './inbox-entry';
+export { HOLDER_CALLBACKS, HOLDER_INBOX, type FlowControl } from './flow-control';
 
 type Waiter =
   | { kind: 'message'; resolve: (m: Message) => void; reject: (e: Error) => void }
@@ -22,22 +15,20 @@ type Waiter =
   | { kind: 'reader'; resolve: (r: MessageReader) => void; reject: (e: Error) => void };
 
 /**
- * A message whose frames have arrived and whose bytes are still being inflated: it holds its
- * place in the inbox's order (and its compressed bytes in the inbox's count) until the
- * inflater fills it, or cancels it and everything behind it when the inflation fails.
+ * Where an inbox in push mode (see Inbox.consume) hands its messages, in arrival order: a
+ * callback handler instead of read()/for await. Neither method may throw.
  */
-export class PendingMessage {
-  /** The inflated message, once filled. */
-  message: Message | null = null;
-
-  /** @internal */
-  constructor(
-    /** Bytes counted for it: the compressed size until filled, then the inflated size. */
-    public bytes: number,
-  ) {}
+export interface InboxConsumer {
+  /** The next message. */
+  message(message: Message): void;
+  /** Every message before the end was handed over; `error` is why it ended. Called once. */
+  end(error: Error): void;
 }
 
-type Entry = Message | PendingMessage;
+/** read()/next()/nextReader() on a connection whose messages go to a callback handler. */
+function refusePull(): Promise<never> {
+  return Promise.reject(new WebSocketError('WS_ERR_INVALID_ARGUMENT', 'messages of this connection go to its callback handler; read(), for await and nextReader() are not available'));
+}
 
 /** A complete message's reader: its bytes were released when it was taken from the queue. */
 function ignoreConsumed(): void {}
@@ -49,18 +40,6 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 function endsIteration(error: Error): boolean {
   return error instanceof CloseError && error.wasClean && (error.closeCode === CloseCode.Normal
     || error.closeCode === CloseCode.GoingAway || error.closeCode === CloseCode.NoStatus);
-}
-
-/**
- * What a queued entry (or a streamed chunk) costs beyond its payload (its objects; a pending
- * one's promises too), counted with its bytes: otherwise empty messages count 0 and a peer sending 6-byte empty
- * frames fills the heap (~150 B each, ~650 B compressed) without ever pausing the socket.
- */
-export const ENTRY_OVERHEAD_BYTES = 256;
-
-/** What an entry counts against the read buffer: its payload and its overhead. */
-function weightOf(entry: Entry): number {
-  return (entry instanceof Message ? entry.data.length : entry.bytes) + ENTRY_OVERHEAD_BYTES;
 }
 
 /**
@@ -100,11 +79,17 @@ export class Inbox implements AsyncIterator<Message> {
   /** The last reader handed out: discarded by the next read. */
   private current: MessageReader | null = null;
   private roomWaiters: (() => void)[] | null = null;
+  /** Push mode: every message goes to it, not to read()/next()/nextReader(). */
+  private consumer: InboxConsumer | null = null;
+  /** The consumer is being called: a message arriving now is queued behind (never reentrant). */
+  private pushing = false;
+  private ended = false;
 
   constructor(private readonly maxBytes: number, private readonly flow: FlowControl) {}
 
   /** The next complete message. */
   read(): Promise<Message> {
+    if (this.consumer !== null) return refusePull();
     if (this.current !== null) this.discardCurrent();
     const message = this.takeReady();
     if (message !== undefined) return Promise.resolve(message);
@@ -118,6 +103,7 @@ export class Inbox implements AsyncIterator<Message> {
    * generator over read(): one promise per message and no generator objects.
    */
   next(): Promise<IteratorResult<Message>> {
+    if (this.consumer !== null) return refusePull();
     if (this.current !== null) this.discardCurrent();
     const message = this.takeReady();
     if (message !== undefined) return Promise.resolve({ done: false, value: message });
@@ -129,6 +115,7 @@ export class Inbox implements AsyncIterator<Message> {
 
   /** The next message as a stream of chunks. */
   nextReader(): Promise<MessageReader> {
+    if (this.consumer !== null) return refusePull();
     if (this.current !== null) this.discardCurrent();
     const message = this.takeReady();
     if (message !== undefined) return Promise.resolve(this.readerOf(message));
@@ -162,8 +149,46 @@ export class Inbox implements AsyncIterator<Message> {
     };
   }
 
+  /**
+   * Push mode, for a callback handler: from now on every message goes to `consumer` in
+   * arrival order — straight from the frame reader when nothing is queued before it, else
+   * once what is ahead of it is (inflated messages included) — and its end once every
+   * message before the close or failure was handed over. Messages queued already (those
+   * that came with the handshake) are handed over after `before`. read(), next() and nextReader()
+   * reject from then on. Nothing waits in the queue for the application, so the read
+   * buffer holds only messages still inflating and those behind them.
+   */
+  consume(consumer: InboxConsumer, before?: () => void): void {
+    if (this.consumer !== null || this.waiter !== null || this.current !== null) {
+      throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', 'this connection is already being read');
+    }
+    this.consumer = consumer;
+    // `before` (the handler's open) runs first: what arrives meanwhile is queued behind.
+    if (before) {
+      this.pushing = true;
+      try {
+        before();
+      } finally {
+        this.pushing = false;
+      }
+    }
+    this.pushReady();
+  }
+
   /** A complete message arrived. */
   deliver(message: Message): void {
+    const consumer = this.consumer;
+    if (consumer !== null && this.queue.length === 0 && !this.pushing) {
+      // The callback handler's fast path: no queue, no promise, nothing held.
+      this.pushing = true;
+      try {
+        consumer.message(message);
+      } finally {
+        this.pushing = false;
+      }
+      if (this.queue.length > 0 || this.failure !== null) this.pushReady();
+      return;
+    }
     if (this.queue.length === 0) {
       const waiter = this.nextWaiter();
       if (waiter !== null) return this.hand(waiter, message);
@@ -257,6 +282,11 @@ export class Inbox implements AsyncIterator<Message> {
     return this.queue.length - this.inflating;
   }
 
+  /** The read buffer's size (maxReadBufferBytes): past it, reading pauses. */
+  get limitBytes(): number {
+    return this.maxBytes;
+  }
+
   /** Messages received whose inflation has not finished. */
   get inflatingMessages(): number {
     return this.inflating;
@@ -269,6 +299,7 @@ export class Inbox implements AsyncIterator<Message> {
 
   /** Hands ready messages to waiters in order; once the queue is empty after a failure, rejects the rest. */
   private serveWaiters(): void {
+    if (this.consumer !== null) return this.pushReady();
     while (this.waiter !== null) {
       const message = this.takeReady();
       if (message === undefined) break;
@@ -279,6 +310,22 @@ export class Inbox implements AsyncIterator<Message> {
     for (let waiter = this.nextWaiter(); waiter !== null; waiter = this.nextWaiter()) {
       if (waiter.kind === 'next' && endsIteration(error)) waiter.resolve(DONE);
       else waiter.reject(error);
+    }
+  }
+
+  /** Push mode: hands the ready head of the queue to the consumer, then the end once it is reached. */
+  private pushReady(): void {
+    const consumer = this.consumer!;
+    if (this.pushing) return; // the loop below, further up the stack, picks it up
+    this.pushing = true;
+    try {
+      for (let message = this.takeReady(); message !== undefined; message = this.takeReady()) consumer.message(message);
+      if (this.failure !== null && this.queue.length === 0 && !this.ended) {
+        this.ended = true;
+        consumer.end(this.failure);
+      }
+    } finally {
+      this.pushing = false;
     }
   }
 

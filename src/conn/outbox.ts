@@ -31,7 +31,7 @@ const JOIN_MAX_BYTES = 64 * 1024;
  * turn, and the turn's frames still leave in one write. Past it, a send waits for the flush
  * (and the drain): that is the backpressure. One joined write's worth.
  */
-const SEND_HIGH_WATER_BYTES = JOIN_MAX_BYTES;
+export const SEND_HIGH_WATER_BYTES = JOIN_MAX_BYTES;
 
 /** What every send under the high-water mark returns: settled already, shared, never rejected. */
 const SETTLED: Promise<void> = Promise.resolve();

@@ -161,3 +161,52 @@ describe('Inbox: one message at a time is the application\'s', () => {
     expect(await reader.read()).toBeNull();
   });
 });
+
+describe('Inbox in push mode (a callback handler)', () => {
+  const recorder = () => {
+    const got: string[] = [];
+    return { got, consumer: { message: (m: Message) => { got.push(m.text()); }, end: (e: Error) => { got.push(`end:${(e as CloseError).closeCode}`); } } };
+  };
+
+  it('hands queued messages over after `before`, keeps order behind inflating ones, ends after all of them', () => {
+    const { control } = flow();
+    const inbox = new Inbox(1 << 20, control);
+    inbox.deliver(msg('early')); // came with the handshake
+    const { got, consumer } = recorder();
+    inbox.consume(consumer, () => { got.push('open'); inbox.deliver(msg('during open')); });
+    expect(got).toEqual(['open', 'early', 'during open']);
+    inbox.deliver(msg('a'));
+    const pending = inbox.reserve(10);
+    inbox.deliver(msg('c'));
+    inbox.fail(new CloseError(1000, '', true));
+    expect(got).toEqual(['open', 'early', 'during open', 'a']); // 'c' and the end wait for 'b'
+    inbox.fill(pending, msg('b'));
+    expect(got).toEqual(['open', 'early', 'during open', 'a', 'b', 'c', 'end:1000']);
+    expect(inbox.bufferedBytes).toBe(0);
+  });
+
+  it('a message arriving while the consumer runs is queued behind, never handed over reentrantly', () => {
+    const { control } = flow();
+    const inbox = new Inbox(1 << 20, control);
+    const got: string[] = [];
+    inbox.consume({
+      message: (m) => {
+        got.push(`>${m.text()}`);
+        if (m.text() === 'a') inbox.deliver(msg('b'));
+        got.push(`<${m.text()}`);
+      },
+      end: () => got.push('end'),
+    });
+    inbox.deliver(msg('a'));
+    expect(got).toEqual(['>a', '<a', '>b', '<b']);
+  });
+
+  it('refuses read(), next() and nextReader() once consumed', async () => {
+    const { control } = flow();
+    const inbox = new Inbox(1 << 20, control);
+    inbox.consume(recorder().consumer);
+    for (const pull of [() => inbox.read(), () => inbox.next(), () => inbox.nextReader()]) {
+      await expect(pull()).rejects.toMatchObject({ code: 'WS_ERR_INVALID_ARGUMENT' });
+    }
+  });
+});

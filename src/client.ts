@@ -12,6 +12,7 @@ import { openTcp, openTls, openTunnel, type SocketList } from './handshake/trans
 import type { ConnOptions } from './options';
 import { clientOffer, PERMESSAGE_DEFLATE, type CompressionOptions } from './extensions/deflate-negotiation';
 import { formatExtension } from './extensions/extension-header';
+import { nativeTransport, type Transport } from './transport/pick';
 
 /** Options of dial() (gorilla's Dialer). */
 export interface DialOptions extends ConnOptions {
@@ -62,6 +63,12 @@ export interface DialOptions extends ConnOptions {
    * HandshakeError instead. Default false. See client-http2.ts.
    */
   http2?: boolean | 'auto';
+  /**
+   * The socket of a ws:// dial without a proxy: `'native'` (default) uses the runtime's own
+   * where it has them (Bun.connect on Bun, Deno.connect on Deno), node:net on Node; `'node'`
+   * forces node:net. wss:// and proxies always go through node:net and node:tls.
+   */
+  transport?: Transport;
 }
 
 /**
@@ -120,6 +127,13 @@ export async function dial(url: string | URL, options: DialOptions = {}): Promis
   }
 }
 
+/** A native socket with node:net's face, listed so that a failed dial destroys it too. */
+async function openNative(native: NonNullable<ReturnType<typeof nativeTransport>>, host: string, port: number, sockets: SocketList): Promise<Socket> {
+  const socket = await native.connect(host, port) as unknown as Socket;
+  sockets.push(socket);
+  return socket;
+}
+
 function parseUrl(url: string | URL): URL {
   try {
     return new URL(url);
@@ -153,9 +167,13 @@ function splitHostHeader(headers: Record<string, string>): { host: string | unde
 async function dialOnce(hop: Hop, options: DialOptions, sockets: SocketList, interrupted: () => boolean): Promise<Conn | { location: string; error: HandshakeError }> {
   const { secure, host, port, path, hostHeader } = normalizeTarget(hop.url);
   const proxy = proxyFor(hop.url, options.proxy);
+  // The transport-pick seam: the runtime's own socket for plain ws://, node:net otherwise.
+  const native = proxy || secure ? undefined : nativeTransport(options.transport);
   let socket: Socket = proxy
     ? await openTunnel(proxy, host, port, options.proxyTls, options.maxHeadBytes, sockets)
-    : await openTcp(host, port, sockets);
+    : native
+      ? await openNative(native, host, port, sockets)
+      : await openTcp(host, port, sockets);
   if (secure) socket = await openTls(socket, host, hop.tls, sockets);
   const compression = options.compression === false ? undefined : typeof options.compression === 'object' ? options.compression : {};
   const user = splitHostHeader(hop.headers);

@@ -64,9 +64,10 @@ export interface DialOptions extends ConnOptions {
    */
   http2?: boolean | 'auto';
   /**
-   * The socket of a ws:// dial without a proxy: `'native'` (default) uses the runtime's own
-   * where it has them (Bun.connect on Bun, Deno.connect on Deno), node:net on Node; `'node'`
-   * forces node:net. wss:// and proxies always go through node:net and node:tls.
+   * The socket of a ws:// dial without a proxy: `'native'` uses the runtime's own where it
+   * has them (Bun.connect on Bun, Deno.connect on Deno), `'node'` node:net; `'auto'`
+   * (default) picks Bun.connect on Bun and node:net on Deno and Node. wss:// and proxies
+   * always go through node:net and node:tls.
    */
   transport?: Transport;
 }

@@ -168,10 +168,10 @@ export interface ServeOptions extends UpgraderOptions {
    */
   http2?: boolean;
   /**
-   * The sockets of a ws:// server: `'native'` (default) uses the runtime's own where it has
-   * them (Bun.listen on Bun, Deno.listen on Deno: their node:net emulation costs up to 4×
-   * the CPU for large messages), node:net on Node; `'node'` forces node:net. `tls` always
-   * goes through node:https.
+   * The sockets of a ws:// server: `'native'` uses the runtime's own where it has them
+   * (Bun.listen on Bun, Deno.listen on Deno), `'node'` node:net; `'auto'` (default) picks
+   * Bun.listen on Bun (Bun's node:net costs up to 2× the CPU for large messages) and
+   * node:net on Deno and Node. `tls` always goes through node:https.
    */
   transport?: Transport;
   /**

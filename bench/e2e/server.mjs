@@ -20,7 +20,7 @@ let port = 0;
 
 if (kind === 'wasmws') {
   const { serve } = await import('../../dist/index.js');
-  // "node-net": serve() on node:net even on Deno and Bun (default: the runtime's own sockets).
+  // "node-net": serve() on node:net even on Deno and Bun; otherwise the runtime's own sockets.
   const transport = process.argv.includes('node-net') ? 'node' : 'native';
   const options = { port: 0, codec, compression: deflate, pingIntervalMs: 0, maxMessageBytes: 64 << 20, transport };
   // "await": the README's own idiom, each send awaited (backpressure); without it, sends are not awaited.

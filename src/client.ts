@@ -12,6 +12,7 @@ import { openTcp, openTls, openTunnel, openWith, type CreateConnection, type Soc
 import type { ConnOptions } from './options';
 import { clientOffer, PERMESSAGE_DEFLATE, type CompressionOptions } from './extensions/deflate-negotiation';
 import { formatExtension } from './extensions/extension-header';
+import { nativeTransport, type Transport } from './transport/pick';
 
 /** Options of dial() (gorilla's Dialer). */
 export interface DialOptions extends ConnOptions {
@@ -76,6 +77,13 @@ export interface DialOptions extends ConnOptions {
    * it was not written for, or go around it over plain TCP, past the network path it is.
    */
   createConnection?: CreateConnection;
+  /**
+   * The socket of a ws:// dial without a proxy: `'native'` uses the runtime's own where it
+   * has them (Bun.connect on Bun, Deno.connect on Deno), `'node'` node:net; `'auto'`
+   * (default) picks Bun.connect on Bun and node:net on Deno and Node. wss:// and proxies
+   * always go through node:net and node:tls.
+   */
+  transport?: Transport;
   /**
    * Called with each final response head the dial reads (the 101, or the status that fails
    * it, redirects included), before it is checked: status, reason, headers with repeats as
@@ -169,6 +177,13 @@ export async function dial(url: string | URL, options: DialOptions = {}): Promis
   }
 }
 
+/** A native socket with node:net's face, listed so that a failed dial destroys it too. */
+async function openNative(native: NonNullable<ReturnType<typeof nativeTransport>>, host: string, port: number, sockets: SocketList): Promise<Socket> {
+  const socket = await native.connect(host, port) as unknown as Socket;
+  sockets.push(socket);
+  return socket;
+}
+
 function parseUrl(url: string | URL): URL {
   try {
     return new URL(url);
@@ -207,9 +222,13 @@ async function dialOnce(hop: Hop, options: DialOptions, sockets: SocketList, int
     socket = await openWith(options.createConnection, { url: new URL(hop.url.href), host, port, secure, servername }, hop.tls, sockets);
   } else {
     const proxy = proxyFor(hop.url, options.proxy);
+    // The transport-pick seam: the runtime's own socket for plain ws://, node:net otherwise.
+    const native = proxy || secure ? undefined : nativeTransport(options.transport);
     socket = proxy
       ? await openTunnel(proxy, host, port, options.proxyTls, options.maxHeadBytes, sockets)
-      : await openTcp(host, port, sockets);
+      : native
+        ? await openNative(native, host, port, sockets)
+        : await openTcp(host, port, sockets);
     if (secure) socket = await openTls(socket, host, hop.tls, sockets);
   }
   const compression = options.compression === false ? undefined : typeof options.compression === 'object' ? options.compression : {};

@@ -20,6 +20,7 @@ export type { CallbackHandler } from './conn/callback-delivery';
 export { MessageReader } from './conn/message-reader';
 export { MessageWriter } from './conn/message-writer';
 export { resolveConnOptions, type BufferFullPolicy, type ConnOptions } from './options';
+export type { Transport } from './transport/pick';
 export { serve, Upgrader, type ServeHandler, type ServeOptions, type ServerCloseOptions, type UpgraderOptions, type WebSocketServer } from './server';
 export type { SecureServeOptions } from './server-http2';
 export { Http2StreamSocket } from './transport/http2-stream';

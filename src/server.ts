@@ -17,6 +17,9 @@ import { negotiateUpgrade, serverDeflate } from './upgrade-negotiation';
 import { serveSecure, type SecureServeOptions } from './server-http2';
 import { encodeClosePayload } from './frame/close';
 import { listen } from './listen';
+import { nativeTransport, type Transport } from './transport/pick';
+import { NativeServer } from './transport/native-server';
+import type { NativeSocket } from './transport/native-socket';
 
 /** Everything an Upgrader decides: handshake policy plus the options of the connections it makes. */
 export interface UpgraderOptions extends HandshakePolicy, ConnOptions {
@@ -175,6 +178,13 @@ export interface ServeOptions extends UpgraderOptions {
    * CONNECT streams, the HTTP/1.1 side takes upgrades as before. Default false.
    */
   http2?: boolean;
+  /**
+   * The sockets of a ws:// server: `'native'` uses the runtime's own where it has them
+   * (Bun.listen on Bun, Deno.listen on Deno), `'node'` node:net; `'auto'` (default) picks
+   * Bun.listen on Bun (Bun's node:net costs up to 2× the CPU for large messages) and
+   * node:net on Deno and Node. `tls` always goes through node:https.
+   */
+  transport?: Transport;
 }
 
 /** Options of WebSocketServer.close(). */
@@ -264,7 +274,7 @@ export type ServeHandler = (conn: Conn) => void | Promise<void>;
 export function serve(options: ServeOptions, handler: ServeHandler | CallbackHandler): Promise<WebSocketServer> {
   const upgrader = new Upgrader(options);
   const connections = new Set<Conn>();
-  const pending = new Set<Socket>();
+  const pending = new Set<Socket | NativeSocket>();
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
   const maxHeadBytes = options.maxHeadBytes ?? 16 * 1024;
   const onHandlerError = options.onHandlerError ?? printHandlerError;
@@ -277,7 +287,7 @@ export function serve(options: ServeOptions, handler: ServeHandler | CallbackHan
     });
   }
 
-  const server: Server = createServer((socket) => {
+  const onSocket = (socket: Socket | NativeSocket) => {
     // Everything below lives only until the handshake ends: once it does, no listener left
     // on the socket refers to this scope, so an open connection keeps none of it.
     pending.add(socket);
@@ -291,7 +301,7 @@ export function serve(options: ServeOptions, handler: ServeHandler | CallbackHan
     };
     const fail = (error: HandshakeError) => {
       done();
-      upgrader.reject(socket, error, undefined);
+      upgrader.reject(socket as Duplex, error, undefined);
     };
     const onData = (chunk: Uint8Array) => {
       let head;
@@ -306,7 +316,7 @@ export function serve(options: ServeOptions, handler: ServeHandler | CallbackHan
       const [method, url, version] = head.startLine;
       const request = new ServerRequest(method, url, head.headers, head.headerText);
       if (options.path !== undefined && url.split('?')[0] !== options.path) {
-        upgrader.reject(socket, new HandshakeError(`no WebSocket endpoint at ${url.split('?')[0]}`, 404), request);
+        upgrader.reject(socket as Duplex, new HandshakeError(`no WebSocket endpoint at ${url.split('?')[0]}`, 404), request);
         return;
       }
       const conn = upgrader.complete(request, version.slice(5), socket as unknown as ConnSocket & Socket, head.rest, forget);
@@ -319,7 +329,10 @@ export function serve(options: ServeOptions, handler: ServeHandler | CallbackHan
     socket.on('data', onData);
     socket.on('error', ignoreError);
     socket.on('close', onClose);
-  });
+  };
+  // The transport-pick seam: the runtime's own listener, or node:net.
+  const native = nativeTransport(options.transport);
+  const server: Server | NativeServer = native ? new NativeServer(native, onSocket) : createServer(onSocket);
 
   const handle: WebSocketServer = {
     address: () => server.address() as AddressInfo,

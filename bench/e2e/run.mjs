@@ -46,8 +46,11 @@ const SERVERS = [
   // Not a WebSocket server: a node:net socket per connection, for the idle-memory floor only.
   { name: 'node:net floor', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'net'], memoryOnly: true },
   // The same wasmws server under the other runtimes: what the library does on each engine.
+  // Default: Deno.listen / Bun.listen sockets; "node:net": the runtime's node:net emulation.
   { name: 'wasmws auto on deno', cmd: deno, args: ['run', '-A', `${here}server.mjs`, 'wasmws', 'auto'] },
+  { name: 'wasmws auto on deno, node:net', cmd: deno, args: ['run', '-A', `${here}server.mjs`, 'wasmws', 'auto', 'node-net'] },
   { name: 'wasmws auto on bun', cmd: bun, args: [`${here}server.mjs`, 'wasmws', 'auto'] },
+  { name: 'wasmws auto on bun, node:net', cmd: bun, args: [`${here}server.mjs`, 'wasmws', 'auto', 'node-net'] },
 ];
 const SIZES = [['32 B', 32], ['1 KiB', 1024], ['64 KiB', 65536], ['1 MiB', 1 << 20]];
 const DEFLATE_SIZES = [['1 KiB JSON', 1024], ['64 KiB JSON', 65536]];

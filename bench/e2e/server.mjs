@@ -1,5 +1,5 @@
 // An echo server for the end-to-end bench, one of:
-//   node server.mjs wasmws <auto|wasm|js> [await|callback] [deflate]
+//   node server.mjs wasmws <auto|wasm|js> [await|callback] [deflate] [node-net]
 //                                              wasmws serve(); "await": the README's handler,
 //                                              each send awaited; "callback": a CallbackHandler
 //                                              ({ message }, no promise per message); neither:
@@ -22,7 +22,9 @@ let port = 0;
 
 if (kind === 'wasmws') {
   const { serve } = await import('../../dist/index.js');
-  const options = { port: 0, codec, compression: deflate, pingIntervalMs: 0, maxMessageBytes: 64 << 20 };
+  // "node-net": serve() on node:net even on Deno and Bun; otherwise the runtime's own sockets.
+  const transport = process.argv.includes('node-net') ? 'node' : 'native';
+  const options = { port: 0, codec, compression: deflate, pingIntervalMs: 0, maxMessageBytes: 64 << 20, transport };
   // "await": the README's own idiom, each send awaited (backpressure); without it, sends are not awaited.
   const binary = { binary: true };
   const text = { binary: false };

@@ -42,11 +42,11 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function run(runtime: Runtime, script: string, args: string[], extraNodeFlags: string[] = []): Promise<string> {
+function run(runtime: Runtime, script: string, args: string[], extraNodeFlags: string[] = [], env: Record<string, string> = {}): Promise<string> {
   const [cmd, argv] = runtime.argv(join(dir, script), ...args);
   const fullArgv = runtime.name === 'node' ? [...extraNodeFlags, ...argv] : argv;
   return new Promise((resolve, reject) => {
-    execFile(cmd, fullArgv, { cwd: dir, timeout: 90_000, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } }, (err, stdout, stderr) => {
+    execFile(cmd, fullArgv, { cwd: dir, timeout: 90_000, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', ...env } }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${runtime.name} ${script} ${args.join(' ')}: ${err.message}\n${stdout}\n${stderr}`));
       else resolve(stdout.trim());
     });
@@ -67,9 +67,11 @@ function startServer(runtime: Runtime, script: string, args: string[]): Promise<
 }
 
 describe.each(RUNTIMES)('$name', (runtime) => {
-  it.each(['js', 'wasm'])('passes the suite as server and client, ws:// and wss://, with the %s codec', async (codec) => {
-    const out = await run(runtime, 'suite.mjs', ['self', codec, join(dir, 'cert.pem'), join(dir, 'key.pem')]);
-    expect(out).toMatch(new RegExp(`^OK ${runtime.name} .* self ${codec} \\+wss$`));
+  // Deno and Bun: serve() and dial() on the runtime's own sockets (the default) and on node:net (forced).
+  const transports = runtime.name === 'node' ? ['node'] : ['native', 'node'];
+  it.each(transports.flatMap((t) => ['js', 'wasm'].map((codec) => [t, codec])))('passes the suite (echo, backpressure, peer gone mid-message, handshake timeout) as server and client, ws:// and wss://, transport %s, the %s codec', async (transport, codec) => {
+    const out = await run(runtime, 'suite.mjs', ['self', codec, join(dir, 'cert.pem'), join(dir, 'key.pem')], [], { WASMWS_TRANSPORT: transport });
+    expect(out).toMatch(new RegExp(`^OK ${runtime.name} .* self ${codec} \\+wss transport=${transport}$`));
   }, 120_000);
 });
 

@@ -20,6 +20,8 @@ import { selectCodec } from 'wasmws/codec';
 
 const runtime = typeof Deno !== 'undefined' ? `deno ${Deno.version.deno}` : typeof Bun !== 'undefined' ? `bun ${Bun.version}` : `node ${process.version}`;
 const [mode, ...args] = process.argv.slice(2);
+// WASMWS_TRANSPORT=node|native: the sockets serve() and dial() use (native: Bun's and Deno's own).
+const transport = process.env.WASMWS_TRANSPORT || undefined;
 
 function check(condition, message) {
   if (!condition) throw new Error(`${runtime}: ${message}`);
@@ -76,7 +78,7 @@ async function deflateChecks(conn) {
 /** The client script: every check against an echo server at `url`. */
 async function clientChecks(url, codec, compressionOptional = false) {
   for (const compression of [false, true]) {
-    const conn = await dial(url, { codec, compression, maxMessageBytes: 64 << 20 });
+    const conn = await dial(url, { codec, compression, maxMessageBytes: 64 << 20, transport });
     const agreed = conn.extensions.startsWith('permessage-deflate');
     check(agreed === compression || (compressionOptional && !agreed), `extensions ${JSON.stringify(conn.extensions)} with compression ${compression}`);
     await conn.send('héllo ✓');
@@ -100,7 +102,7 @@ async function clientChecks(url, codec, compressionOptional = false) {
     const info = await conn.close(4000, 'bye');
     check(info.code === 4000 && info.wasClean, `close ${JSON.stringify(info)}`);
   }
-  const reader = await dial(url, { codec });
+  const reader = await dial(url, { codec, transport });
   await reader.send(bytes(3 << 20));
   const stream = await reader.nextReader();
   let total = 0;
@@ -118,9 +120,62 @@ async function clientChecks(url, codec, compressionOptional = false) {
   check((await closed).code === 1000, 'WebSocket close');
 }
 
+/**
+ * What a transport must get right beyond echoes: a reader that does not read holds the
+ * sender back (bufferedAmount bounded, sends wait), a peer gone mid-message fails the
+ * connection (1006) without a hang, a silent client gets the handshake timeout's 408.
+ */
+async function transportChecks(codec) {
+  let serverConn;
+  const server = await serve({ port: 0, codec, transport, maxMessageBytes: 64 << 20 }, (conn) => { serverConn = conn; });
+  const url = `ws://127.0.0.1:${server.address().port}/`;
+  const slow = await dial(url, { codec, transport, compression: false, maxReadBufferBytes: 1 << 20 });
+  for (let i = 0; i < 200 && !serverConn; i++) await new Promise((r) => setTimeout(r, 5));
+  // The client reads nothing: after its buffer and the kernel's fill, the server's awaited sends stop.
+  const chunk = bytes(256 << 10);
+  let sent = 0;
+  let maxBuffered = 0;
+  const sending = (async () => { for (;;) { await serverConn.send(chunk); sent++; maxBuffered = Math.max(maxBuffered, serverConn.bufferedAmount); } })().catch(() => {});
+  await new Promise((r) => setTimeout(r, 500));
+  const stalled = sent;
+  await new Promise((r) => setTimeout(r, 300));
+  check(sent === stalled && sent < 400, `a reader that does not read holds sends back (${sent} sends of 256 KiB went)`);
+  check(maxBuffered < 4 << 20, `bufferedAmount stays bounded (${maxBuffered})`);
+  let got = 0;
+  while (got < sent) { check(same((await slow.read()).data, chunk), 'held-back message intact'); got++; }
+  slow.terminate();
+  await sending;
+  // A peer that goes away mid-message: the other side sees 1006, not a hang.
+  const { connect: netConnect } = await import('node:net');
+  const raw = netConnect(server.address().port, '127.0.0.1');
+  raw.on('error', () => {});
+  serverConn = undefined;
+  raw.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+  for (let i = 0; i < 200 && !serverConn; i++) await new Promise((r) => setTimeout(r, 5));
+  check(serverConn, 'raw client upgraded');
+  raw.write(new Uint8Array([0x82, 0xfe, 0xff, 0xff, 1, 2, 3, 4, 9, 9, 9])); // a 64 KiB frame, 3 bytes of it
+  await new Promise((r) => setTimeout(r, 50));
+  raw.end();
+  const info = await Promise.race([serverConn.closed, new Promise((r) => setTimeout(() => r('hang'), 5000))]);
+  check(info !== 'hang' && info.code === 1006 && !info.wasClean, `peer gone mid-message: ${JSON.stringify(info)}`);
+  raw.destroy();
+  await server.close({ timeoutMs: 500 });
+  // The handshake deadline: a client that sends half a head gets 408 and is closed.
+  const slowHead = await serve({ port: 0, codec, transport, handshakeTimeoutMs: 200 }, () => {});
+  const silent = netConnect(slowHead.address().port, '127.0.0.1');
+  silent.on('error', () => {});
+  let answer = '';
+  silent.on('data', (d) => { answer += d.toString(); });
+  const ended = new Promise((r) => silent.on('close', r));
+  silent.write('GET / HTTP/1.1\r\nHost: x\r\n');
+  await Promise.race([ended, new Promise((r) => setTimeout(r, 5000))]);
+  check(answer.startsWith('HTTP/1.1 408'), `handshake timeout answered ${JSON.stringify(answer.slice(0, 40))}`);
+  await slowHead.close({ timeoutMs: 500 });
+}
+
 if (mode === 'server') {
   const [codec] = args;
-  const server = await serve({ port: 0, codec, maxMessageBytes: 64 << 20 }, echo);
+  const server = await serve({ port: 0, codec, maxMessageBytes: 64 << 20, transport }, echo);
   console.log(`PORT ${server.address().port}`);
   const stop = () => server.close({ timeoutMs: 500 }).then(() => process.exit(0));
   process.on('SIGTERM', stop);
@@ -134,13 +189,14 @@ if (mode === 'server') {
   const [codec] = args;
   check(selectCodec(codec).name === (codec === 'js' ? 'js' : 'wasm'), `codec ${codec} selected`);
   // serve() in this runtime, our client in this runtime.
-  const server = await serve({ port: 0, codec, maxMessageBytes: 64 << 20 }, echo);
+  const server = await serve({ port: 0, codec, maxMessageBytes: 64 << 20, transport }, echo);
   await clientChecks(`ws://127.0.0.1:${server.address().port}/`, codec);
   await server.close({ timeoutMs: 500 });
   // Header bytes read as ISO-8859-1 in every runtime (outside Node, TextDecoder's 'latin1'
   // is windows-1252, which would turn 0x80 into '€').
   let obsText;
-  const headers = await serve({ port: 0, codec }, (conn) => { obsText = conn.request.headers['x-obs']; void conn.close(); });
+  await transportChecks(codec);
+  const headers = await serve({ port: 0, codec, transport }, (conn) => { obsText = conn.request.headers['x-obs']; void conn.close(); });
   const raw = connect(headers.address().port, '127.0.0.1');
   raw.on('error', () => {});
   raw.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
@@ -169,7 +225,7 @@ if (mode === 'server') {
     await conn.close();
     https.close();
   }
-  console.log(`OK ${runtime} self ${codec}${certFile ? ' +wss' : ''}`);
+  console.log(`OK ${runtime} self ${codec}${certFile ? ' +wss' : ''}${transport ? ` transport=${transport}` : ''}`);
   process.exit(0);
 } else {
   console.error('usage: suite.mjs self|server|client ...');

@@ -16,6 +16,7 @@ export { PreparedMessage, prepare } from './frame/prepared';
 export { encodeClosePayload, parseClosePayload, type ClosePayload } from './frame/close';
 export { Conn, type CloseInfo, type ConnInit, type ConnSocket, type UpgradeRequest } from './conn/connection';
 export type { Sendable, SendOptions } from './conn/sender';
+export type { WriteCallback } from './conn/completions';
 export { MessageReader } from './conn/message-reader';
 export { MessageWriter } from './conn/message-writer';
 export { resolveConnOptions, type BufferFullPolicy, type ConnOptions } from './options';

@@ -11,6 +11,7 @@ import { FrameWriter } from '../frame/writer';
 import { resolveConnOptions, type ConnOptions, type ResolvedConnOptions } from '../options';
 import { CloseCode } from '../protocol/close-code';
 import { MAX_CONTROL_PAYLOAD_BYTES } from '../protocol/limits';
+import type { CompletionHost, WriteCallback } from './completions';
 import { defer } from './defer';
 import { Inbox, type FlowControl } from './inbox';
 import { InflatePipeline } from './inflate-pipeline';
@@ -76,6 +77,9 @@ export interface CoreInit {
 
 const encoder = new TextEncoder();
 
+/** The FlowControl holder bit of Conn.pauseReading() (the inbox's is HOLDER_INBOX). */
+const HOLDER_APP = 2;
+
 /** Where a socket's listeners find their connection: one set of listener functions serves all. */
 const kCore = Symbol('wasmws.core');
 type CoreSocket = ConnSocket & { [kCore]: ConnCore };
@@ -107,7 +111,7 @@ function onSocketEnd(this: CoreSocket): void {
  *     failure:     send Close(1002/1007/1009…) ──► stop reading ──► TCP closed
  *     no answer within closeTimeoutMs: TCP destroyed, wasClean = false
  */
-export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, FlowControl {
+export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, FlowControl, CompletionHost {
   onPing: ((payload: Uint8Array) => void) | undefined;
   onPong: ((payload: Uint8Array) => void) | undefined;
   readonly socket: ConnSocket;
@@ -152,7 +156,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     }, this);
     this.writer = new FrameWriter({ role: this.role, codec: this.codec, maxFrameBytes: this.options.maxFrameBytes });
     this.inbox = new Inbox(this.options.maxReadBufferBytes, this);
-    this.outbox = new Outbox(this.socket);
+    this.outbox = new Outbox(this.socket, this);
     this.sender = new Sender(this.writer, this.outbox, this.deflate, this.options, this);
     this.inflater = this.deflate && new InflatePipeline(
       this.deflate, this.codec, this.options.maxMessageBytes, this.inbox,
@@ -187,30 +191,41 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   }
 
   /** Rejects (never throws) once close() was called. */
-  send(data: Sendable, options: SendOptions): Promise<void> {
-    return this.sender.send(data, options);
+  send(data: Sendable, options: SendOptions, done?: WriteCallback): Promise<void> {
+    return this.sender.send(data, options, done);
   }
 
   nextWriter(type: 'text' | 'binary'): Promise<MessageWriter> {
     return this.sender.nextWriter(type === 'text' ? OP_TEXT : OP_BINARY);
   }
 
+  /** nextWriter() at once; throws once closing. */
+  openWriter(type: 'text' | 'binary'): MessageWriter {
+    this.checkOpen();
+    return this.sender.openWriter(type === 'text' ? OP_TEXT : OP_BINARY);
+  }
+
   /** Rejects (never throws) once closing, marked handled: a heartbeat nobody awaits never crashes the process. A payload over 125 bytes throws (misuse). */
-  ping(data: Uint8Array | string): Promise<number> {
-    if (this.state !== 'open') return handled(Promise.reject(new AlreadyClosedError()));
+  ping(data: Uint8Array | string, done?: WriteCallback): Promise<number> {
+    if (this.state !== 'open') {
+      const error = new AlreadyClosedError();
+      void this.outbox.refuse(error, done);
+      return handled(Promise.reject(error));
+    }
     const payload = typeof data === 'string' ? encoder.encode(data) : data;
     if (payload.length > MAX_CONTROL_PAYLOAD_BYTES) {
       throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `ping payload is ${payload.length} bytes; at most ${MAX_CONTROL_PAYLOAD_BYTES}`);
     }
     const { sent, rtt } = (this.pings ??= new PendingPings(this.options.pongTimeoutMs)).add(payload);
-    if (sent) this.sendControl(OP_PING, payload);
+    if (sent) this.sendControl(OP_PING, payload, done);
+    else if (done) rtt.then(undefined, (error: Error) => { void this.outbox.refuse(error, done); });
     return handled(rtt);
   }
 
-  pong(payload: Uint8Array): void {
+  pong(payload: Uint8Array, done?: WriteCallback): void {
     this.checkOpen();
     if (payload.length > MAX_CONTROL_PAYLOAD_BYTES) throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `pong payload is ${payload.length} bytes; at most ${MAX_CONTROL_PAYLOAD_BYTES}`);
-    this.sendControl(OP_PONG, payload);
+    this.sendControl(OP_PONG, payload, done);
   }
 
   get bufferedAmount(): number {
@@ -264,7 +279,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     if (opcode === OP_PING) {
       // The pong is queued first: a listener that throws cannot keep it from going out, and
       // a listener changing the payload cannot change it.
-      if (!this.closeSent && this.state !== 'closed') {
+      if (this.options.autoPong && !this.closeSent && this.state !== 'closed') {
         const frames: Uint8Array[] = [];
         this.writer.frame(OP_PONG, payload, true, false, frames);
         this.outbox.enqueuePong(frames[0]);
@@ -298,6 +313,27 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
 
   get isReadingPaused(): boolean {
     return this.readPausedBy !== 0;
+  }
+
+  /** The application holds reading back: the socket is paused and no message is handed out until resumed. */
+  get isPausedByApp(): boolean {
+    return (this.readPausedBy & HOLDER_APP) !== 0;
+  }
+
+  pauseByApp(): void {
+    if (this.state === 'closed') return;
+    this.inbox.pauseDelivery();
+    this.pauseReading(HOLDER_APP);
+  }
+
+  resumeByApp(): void {
+    this.resumeReading(HOLDER_APP);
+    this.inbox.resumeDelivery();
+  }
+
+  /** A write callback threw or rejected: 1011, as for onPing. */
+  writeCallbackFailed(error: Error): void {
+    this.listenerFailed('a write callback', error);
   }
 
   get isOpen(): boolean {
@@ -373,6 +409,9 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
         : { code: CloseCode.Abnormal, reason: '', wasClean: false };
     const error = new CloseError(info.code, info.reason, info.wasClean, this.failure ? { cause: this.failure.error } : undefined);
     this.inbox.fail(error);
+    // As ws: once the connection is gone, what pauseReading() held is delivered, then the close.
+    this.readPausedBy &= ~HOLDER_APP;
+    this.inbox.resumeDelivery();
     this.outbox.close(error);
     // Messages received before the close are still inflating: zlib is freed once they are in.
     if (this.inflater) this.inflater.whenIdle(() => this.deflate!.close());
@@ -389,11 +428,14 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     if (this.state !== 'open') throw new AlreadyClosedError();
   }
 
-  private sendControl(opcode: number, payload: Uint8Array): void {
-    if (this.closeSent || this.state === 'closed') return;
+  private sendControl(opcode: number, payload: Uint8Array, done?: WriteCallback): void {
+    if (this.closeSent || this.state === 'closed') {
+      if (done) void this.outbox.refuse(new AlreadyClosedError(), done);
+      return;
+    }
     const frames: Uint8Array[] = [];
     this.writer.frame(opcode, payload, true, false, frames);
-    this.outbox.enqueueControl(frames);
+    this.outbox.enqueueControl(frames, done);
   }
 
   /** onPing/onPong threw or rejected: 1011, the error the cause (gorilla's ping handler rule). */

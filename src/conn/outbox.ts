@@ -1,5 +1,6 @@
 import { AlreadyClosedError } from '../errors';
 import { isPooledOutput, takeOutput, writePool } from '../frame/write-pool';
+import { Completions, type Completion, type CompletionHost, type WriteCallback } from './completions';
 import { defer } from './defer';
 
 /** The part of a socket the outbox writes to (node:net Socket and tls.TLSSocket fit). */
@@ -58,9 +59,13 @@ export interface OutgoingWork {
   waiters: Waiter[] | null;
   /** The close frame's: told once it is written. */
   onWritten: (() => void) | null;
+  /** The write callbacks of its sends, settled by the write of its frames. */
+  done: Completion[] | null;
 }
 
 function ignore(): void {}
+
+const IGNORE_FAILURES: CompletionHost = { writeCallbackFailed: ignore };
 
 /**
  * `promise`, marked as handled: a send nobody awaits (fire and forget, a broadcast loop)
@@ -82,7 +87,7 @@ function flushDirty(): void {
 }
 
 function work(frames: Uint8Array[], bytes: number, pending: boolean, open: boolean): OutgoingWork {
-  return { frames, bytes, pending, open, waiters: null, onWritten: null };
+  return { frames, bytes, pending, open, waiters: null, onWritten: null, done: null };
 }
 
 /** The bytes of `frames` together. */
@@ -126,8 +131,13 @@ export class Outbox {
   private waiting: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | null = null;
   private waitingForDrain = false;
   private closedError: Error | null = null;
+  /** The write callbacks in call order; made by the first send that has one. */
+  private completions: Completions | null = null;
+  /** The write callbacks whose last bytes are among `frames`: settled by the flush's last write. */
+  private batch: Completion[] | null = null;
 
-  constructor(private readonly socket: WritableSocket) {}
+  /** `host` hears of write callbacks that throw (by default they are ignored). */
+  constructor(private readonly socket: WritableSocket, private readonly host: CompletionHost = IGNORE_FAILURES) {}
 
   /** False once close() was called: nothing more will be written. */
   get isOpen(): boolean {
@@ -138,22 +148,34 @@ export class Outbox {
    * Queues a message's frames behind everything queued before; resolves as whenWritable()
    * does (rejects if the connection goes). The array is not kept: the caller may reuse it.
    */
-  enqueue(frames: readonly Uint8Array[]): Promise<void> {
-    if (this.closedError) return handled(Promise.reject(this.closedError));
+  enqueue(frames: readonly Uint8Array[], done?: WriteCallback): Promise<void> {
+    if (this.closedError) return this.refuse(this.closedError, done);
     if (this.line === null || this.line.length === 0) {
       this.push(frames);
+      if (done !== undefined) (this.batch ??= []).push(this.track(done));
       return this.whenWritable();
     }
     const item = work(frames.slice(), sizeOf(frames), false, false);
+    if (done !== undefined) item.done = [this.track(done)];
     const written = this.whenWritten(item);
     this.queue(item);
     return written;
   }
 
   /** Queues a frame that may overtake waiting work (a ping): written at the next flush. */
-  enqueueControl(frames: Uint8Array[]): void {
-    if (this.closedError) return;
+  enqueueControl(frames: Uint8Array[], done?: WriteCallback): void {
+    if (this.closedError) {
+      if (done !== undefined) this.refuse(this.closedError, done);
+      return;
+    }
     this.push(frames);
+    if (done !== undefined) (this.batch ??= []).push(this.track(done));
+  }
+
+  /** A send that queued nothing: its promise rejects, and `done` gets `error` after the callbacks before it. */
+  refuse(error: Error, done?: WriteCallback): Promise<void> {
+    if (done !== undefined) (this.completions ??= new Completions(this.host)).addFailed(done, error);
+    return handled(Promise.reject(error));
   }
 
   /**
@@ -176,6 +198,7 @@ export class Outbox {
         this.lineBytes -= dropped.bytes;
         dropped.pending = false; // a fill() still to come is ignored
         for (const waiter of dropped.waiters?.splice(0) ?? []) waiter.reject(error);
+        this.failDone(dropped, error);
       }
     }
     const item = work([frame], frame.length, false, false);
@@ -187,9 +210,11 @@ export class Outbox {
    * Takes a place in the line for a message whose frames come later (its payload is being
    * compressed), counted as `estimate` bytes until fill() gives its frames.
    */
-  reserve(estimate: number): OutgoingWork {
+  reserve(estimate: number, done?: WriteCallback): OutgoingWork {
     const item = work([], estimate, true, false);
+    if (done !== undefined) item.done = [this.track(done)];
     if (!this.closedError) this.queue(item);
+    else this.failDone(item, this.closedError);
     return item;
   }
 
@@ -213,6 +238,7 @@ export class Outbox {
     }
     item.pending = false;
     for (const waiter of item.waiters?.splice(0) ?? []) waiter.reject(error);
+    this.failDone(item, error);
     this.advance();
   }
 
@@ -224,17 +250,18 @@ export class Outbox {
   }
 
   /** Adds frames to a streamed message (`last`: its final frame); resolves as enqueue() does. */
-  appendStream(item: OutgoingWork, frames: Uint8Array[], last: boolean): Promise<void> {
-    if (this.closedError) return handled(Promise.reject(this.closedError));
-    if (!item.open) return handled(Promise.reject(new AlreadyClosedError('this message was cut short: the connection failed')));
+  appendStream(item: OutgoingWork, frames: Uint8Array[], last: boolean, done?: WriteCallback): Promise<void> {
+    if (this.closedError) return this.refuse(this.closedError, done);
+    if (!item.open) return this.refuse(new AlreadyClosedError('this message was cut short: the connection failed'), done);
     item.frames.push(...frames);
+    if (done !== undefined) (item.done ??= []).push(this.track(done));
     const size = sizeOf(frames);
     item.bytes += size;
     this.lineBytes += size;
     if (last) item.open = false;
-    const done = this.whenWritten(item);
+    const written = this.whenWritten(item);
     this.advance();
-    return done;
+    return written;
   }
 
   /** Resolves when `item`'s frames so far are with the socket and it is under its high-water mark. */
@@ -293,6 +320,8 @@ export class Outbox {
     this.scheduled = false;
     if (this.closedError) return;
     const frames = this.frames;
+    const batch = this.batch;
+    this.batch = null;
     if (pongs !== null) {
       // With the close frame in this flush a held pong goes now, ahead of it: nothing may
       // follow the close (and a server ends TCP once it is written).
@@ -311,7 +340,7 @@ export class Outbox {
       }
     }
     if (frames.length === 1) {
-      this.write(frames[0]);
+      this.write(frames[0], batch);
     } else if (frames.length > 1 && this.readyBytes <= JOIN_MAX_BYTES) {
       const joined = takeOutput(this.readyBytes);
       let at = 0;
@@ -320,11 +349,16 @@ export class Outbox {
         at += frame.length;
         if (isPooledOutput(frame)) writePool.give(frame); // copied: the socket never sees it
       }
-      this.write(joined);
+      this.write(joined, batch);
     } else if (frames.length > 1) {
+      // Corked writes complete together: the batch rides on the last one.
       this.socket.cork();
-      for (const frame of frames) this.write(frame);
+      const last = frames.length - 1;
+      for (let i = 0; i < last; i++) this.write(frames[i], null);
+      this.write(frames[last], batch);
       this.socket.uncork();
+    } else if (batch !== null) {
+      this.completions!.written(batch, undefined); // nothing to write (cannot happen: a batch comes with frames)
     }
     frames.length = 0; // the socket has taken every frame
     this.readyBytes = 0;
@@ -342,6 +376,7 @@ export class Outbox {
     this.readyBytes = 0;
     this.pongs = null;
     this.afterFlush = null;
+    this.batch = null;
     const line = this.line ?? [];
     this.line = null;
     this.lineBytes = 0;
@@ -349,6 +384,9 @@ export class Outbox {
     this.waiting = null;
     waiting?.reject(error);
     for (const item of line) for (const waiter of item.waiters?.splice(0) ?? []) waiter.reject(error);
+    // Written or not, every callback not yet told gets the error (a write still in flight
+    // when the socket is destroyed may never report): each is told exactly once, in order.
+    this.completions?.failAll(error);
   }
 
   /** Frames for the next flush. */
@@ -382,6 +420,11 @@ export class Outbox {
       this.lineBytes -= head.bytes;
       head.bytes = 0;
       if (head.onWritten) this.afterFlush = head.onWritten;
+      if (head.done !== null) {
+        const batch = this.batch ??= [];
+        for (const entry of head.done) batch.push(entry);
+        head.done = null;
+      }
       const waiters = head.waiters;
       head.waiters = null;
       if (waiters) {
@@ -393,10 +436,33 @@ export class Outbox {
     }
   }
 
-  /** Writes one buffer; a pooled one goes back to the pool once the socket is done with it. */
-  private write(data: Uint8Array): void {
-    if (isPooledOutput(data)) this.socket.write(data, () => writePool.give(data));
+  /**
+   * Writes one buffer; a pooled one goes back to the pool once the socket is done with it,
+   * and `batch`'s callbacks are settled by this write's completion.
+   */
+  private write(data: Uint8Array, batch: Completion[] | null): void {
+    if (batch !== null) {
+      const completions = this.completions!;
+      const pooled = isPooledOutput(data);
+      this.socket.write(data, (error) => {
+        if (pooled) writePool.give(data);
+        completions.written(batch, error);
+      });
+    } else if (isPooledOutput(data)) this.socket.write(data, () => writePool.give(data));
     else this.socket.write(data);
+  }
+
+  /** A place in the callbacks' line for a send that has one. */
+  private track(done: WriteCallback): Completion {
+    return (this.completions ??= new Completions(this.host)).add(done);
+  }
+
+  /** `item` will never be written: its callbacks get `error`. */
+  private failDone(item: OutgoingWork, error: Error): void {
+    const done = item.done;
+    if (done === null) return;
+    item.done = null;
+    this.completions!.fail(done, error);
   }
 
   private schedule(): void {

@@ -61,7 +61,6 @@ export function parseClientArgs(address: string | URL, protocols: unknown, optio
   for (const name of ['agent', 'createConnection', 'finishRequest'] as const) {
     if (opts[name] !== undefined && opts[name] !== null) throw unsupported(`the client option '${name}'`);
   }
-  if (opts.autoPong === false) throw unsupported('autoPong: false');
   return { url, protocols: list, options: opts };
 }
 
@@ -74,6 +73,7 @@ export function toDialOptions(args: ClientArgs, signal: AbortSignal): DialOption
   if (auth !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) headers.Authorization = auth;
   return {
     ...toConnOptions(options.maxPayload),
+    autoPong: options.autoPong !== false,
     headers,
     subprotocols: args.protocols,
     handshakeTimeoutMs: options.handshakeTimeout,

@@ -90,20 +90,20 @@ export class Conn implements AsyncIterable<Message> {
    * of the CloseError that reads then get.
    */
   get onPing(): ((payload: Uint8Array) => void) | undefined {
-    return this.core.onPing;
+    return this.core.control.onPing;
   }
   /** Sets the ping listener (see the getter). */
   set onPing(listener: ((payload: Uint8Array) => void) | undefined) {
-    this.core.onPing = listener;
+    this.core.control.onPing = listener;
   }
 
   /** Called with each pong's payload. Throwing or rejecting fails the connection, as for onPing. */
   get onPong(): ((payload: Uint8Array) => void) | undefined {
-    return this.core.onPong;
+    return this.core.control.onPong;
   }
   /** Sets the pong listener (see the getter). */
   set onPong(listener: ((payload: Uint8Array) => void) | undefined) {
-    this.core.onPong = listener;
+    this.core.control.onPong = listener;
   }
 
   // ── reading ───────────────────────────────────────────────────────────────────────
@@ -113,12 +113,12 @@ export class Conn implements AsyncIterable<Message> {
    * message received before the close has been read.
    */
   read(): Promise<Message> {
-    return this.core.read();
+    return this.core.inbox.read();
   }
 
   /** The next message as a stream of chunks, consumed as it arrives. */
   nextReader(): Promise<MessageReader> {
-    return this.core.nextReader();
+    return this.core.inbox.nextReader();
   }
 
   /**

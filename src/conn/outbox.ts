@@ -2,22 +2,12 @@ import { AlreadyClosedError } from '../errors';
 import { isPooledOutput, takeOutput, writePool } from '../frame/write-pool';
 import { Completions, type Completion, type CompletionHost, type WriteCallback } from './completions';
 import { defer } from './defer';
+import { handled, Writability, type WritableSocket } from './writability';
 
-/** The part of a socket the outbox writes to (node:net Socket and tls.TLSSocket fit). */
-export interface WritableSocket {
-  /** `callback` runs once the socket no longer needs `data`. */
-  write(data: Uint8Array, callback?: (error?: Error | null) => void): boolean;
-  /** Holds writes back until uncork(), so that one turn goes out in one write. */
-  cork(): void;
-  /** Writes what was held since cork(). */
-  uncork(): void;
-  /** Bytes the socket holds, not yet written. */
-  readonly writableLength: number;
-  /** True when the socket is over its high-water mark (a `drain` will follow). */
-  readonly writableNeedDrain: boolean;
-  /** Called once, when the socket is writable again. */
-  once(event: 'drain', listener: () => void): unknown;
-}
+import { sizeOf, work, type OutgoingWork } from './outgoing-work';
+
+export { handled, type WritableSocket } from './writability';
+export { sizeOf, type OutgoingWork } from './outgoing-work';
 
 /** Pongs waiting at most; older ones are dropped first. */
 const MAX_PONGS = 16;
@@ -25,57 +15,7 @@ const MAX_PONGS = 16;
 /** Frames up to this total are joined into one buffer for a single write call. */
 const JOIN_MAX_BYTES = 64 * 1024;
 
-/**
- * A send resolves at once while the bytes waiting (this turn's frames plus the socket's own
- * buffer) stay under this and the socket does not need a drain: the README's
- * `for await (…) await conn.send(…)` then answers every message of one read in the same
- * turn, and the turn's frames still leave in one write. Past it, a send waits for the flush
- * (and the drain): that is the backpressure. One joined write's worth.
- */
-const SEND_HIGH_WATER_BYTES = JOIN_MAX_BYTES;
-
-/** What every send under the high-water mark returns: settled already, shared, never rejected. */
-const SETTLED: Promise<void> = Promise.resolve();
-
-interface Waiter {
-  resolve: () => void;
-  reject: (e: Error) => void;
-}
-
-/**
- * An outgoing message that cannot go to the socket yet, with its place in the line: its
- * payload is still being compressed (`pending`), a streaming writer is still adding frames
- * to it (`open`), or something ahead of it is one of those. Made by the outbox only; the
- * sender holds it as a ticket.
- */
-export interface OutgoingWork {
-  /** Frames ready but not yet moved to the socket's line. */
-  frames: Uint8Array[];
-  /** What this work counts in bufferedAmount: its frames' bytes, or the estimate while pending. */
-  bytes: number;
-  pending: boolean;
-  open: boolean;
-  /** Told once this work's frames are with the socket and it is under its high-water mark. */
-  waiters: Waiter[] | null;
-  /** The close frame's: told once it is written. */
-  onWritten: (() => void) | null;
-  /** The write callbacks of its sends, settled by the write of its frames. */
-  done: Completion[] | null;
-}
-
-function ignore(): void {}
-
-const IGNORE_FAILURES: CompletionHost = { writeCallbackFailed: ignore };
-
-/**
- * `promise`, marked as handled: a send nobody awaits (fire and forget, a broadcast loop)
- * must not become an unhandled rejection that ends the process when the connection goes.
- * Whoever awaits it still sees the rejection.
- */
-export function handled<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(ignore);
-  return promise;
-}
+const IGNORE_FAILURES: CompletionHost = { writeCallbackFailed() {} };
 
 /** Outboxes with frames to write this turn: one deferred callback flushes them all. */
 let dirty: Outbox[] = [];
@@ -86,16 +26,6 @@ function flushDirty(): void {
   for (const outbox of outboxes) outbox.flush();
 }
 
-function work(frames: Uint8Array[], bytes: number, pending: boolean, open: boolean): OutgoingWork {
-  return { frames, bytes, pending, open, waiters: null, onWritten: null, done: null };
-}
-
-/** The bytes of `frames` together. */
-export function sizeOf(frames: readonly Uint8Array[]): number {
-  let size = 0;
-  for (const frame of frames) size += frame.length;
-  return size;
-}
 
 /**
  * What a connection sends, in order. Data leaves in the order it was queued; the line is
@@ -124,12 +54,8 @@ export class Outbox {
   private pongWaitsForDrain = false;
   /** The close frame's callback, once that frame is among the frames to write. */
   private afterFlush: (() => void) | null = null;
-  /**
-   * What every whenWritable() since the last settle waits on: one promise for all the sends
-   * of a turn, not one each (a pipelining peer makes dozens per turn).
-   */
-  private waiting: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | null = null;
-  private waitingForDrain = false;
+  /** What every whenWritable() past the high-water mark waits on; made on first need. */
+  private writability: Writability | null = null;
   private closedError: Error | null = null;
   /** The write callbacks in call order; made by the first send that has one. */
   private completions: Completions | null = null;
@@ -292,17 +218,12 @@ export class Outbox {
    */
   whenWritable(): Promise<void> {
     if (this.closedError) return handled(Promise.reject(this.closedError));
-    const socket = this.socket;
-    if (!socket.writableNeedDrain && this.readyBytes + socket.writableLength <= SEND_HIGH_WATER_BYTES) return SETTLED;
-    let waiting = this.waiting;
-    if (waiting === null) {
-      let resolve!: () => void;
-      let reject!: (e: Error) => void;
-      const promise = handled(new Promise<void>((res, rej) => { resolve = res; reject = rej; }));
-      waiting = this.waiting = { promise, resolve, reject };
-    }
-    if (!this.scheduled) this.settleWaiters(); // nothing queued: only the drain is awaited
-    return waiting.promise;
+    return (this.writability ??= new Writability(this.socket, this)).when(this.readyBytes);
+  }
+
+  /** A flush is due at the end of this turn. */
+  get isFlushScheduled(): boolean {
+    return this.scheduled;
   }
 
   /** Bytes queued here (work being compressed counted at its uncompressed size) plus bytes the socket has not yet written. */
@@ -357,8 +278,6 @@ export class Outbox {
       for (let i = 0; i < last; i++) this.write(frames[i], null);
       this.write(frames[last], batch);
       this.socket.uncork();
-    } else if (batch !== null) {
-      this.completions!.written(batch, undefined); // nothing to write (cannot happen: a batch comes with frames)
     }
     frames.length = 0; // the socket has taken every frame
     this.readyBytes = 0;
@@ -380,9 +299,7 @@ export class Outbox {
     const line = this.line ?? [];
     this.line = null;
     this.lineBytes = 0;
-    const waiting = this.waiting;
-    this.waiting = null;
-    waiting?.reject(error);
+    this.writability?.reject(error);
     for (const item of line) for (const waiter of item.waiters?.splice(0) ?? []) waiter.reject(error);
     // Written or not, every callback not yet told gets the error (a write still in flight
     // when the socket is destroyed may never report): each is told exactly once, in order.
@@ -473,18 +390,6 @@ export class Outbox {
   }
 
   private settleWaiters(): void {
-    const waiting = this.waiting;
-    if (waiting === null) return;
-    if (!this.socket.writableNeedDrain) {
-      this.waiting = null;
-      waiting.resolve();
-      return;
-    }
-    if (this.waitingForDrain) return;
-    this.waitingForDrain = true;
-    this.socket.once('drain', () => {
-      this.waitingForDrain = false;
-      if (!this.scheduled) this.settleWaiters();
-    });
+    this.writability?.settle();
   }
 }

@@ -16,8 +16,8 @@ class HeldSocket extends Duplex {
   readonly chunks: Buffer[] = [];
   private held: ((error?: Error | null) => void)[] = [];
   remoteAddress = '127.0.0.1';
-  _read(): void {}
-  _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+  override _read(): void {}
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.chunks.push(chunk);
     this.held.push(callback);
   }

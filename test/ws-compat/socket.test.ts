@@ -3,7 +3,7 @@
 // binaryType, send() and its callback, fragments, ping/pong, close codes, pause/resume.
 import { Buffer } from 'node:buffer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectPair, once, ours, pairs, real, shutdown, sleep, type AnyServer, type AnySocket } from './helpers';
+import { connectPair, once, pairs, shutdown, sleep, type AnyServer, type AnySocket } from './helpers';
 
 let servers: AnyServer[] = [];
 afterEach(async () => {

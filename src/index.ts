@@ -17,6 +17,7 @@ export { encodeClosePayload, parseClosePayload, type ClosePayload } from './fram
 export { Conn, type CloseInfo, type ConnInit, type ConnSocket, type UpgradeRequest } from './conn/connection';
 export type { Sendable, SendOptions } from './conn/sender';
 export type { CallbackHandler } from './conn/callback-delivery';
+export type { WriteCallback } from './conn/completions';
 export { MessageReader } from './conn/message-reader';
 export { MessageWriter } from './conn/message-writer';
 export { resolveConnOptions, type BufferFullPolicy, type ConnOptions } from './options';

@@ -35,6 +35,11 @@ export interface ConnOptions {
   idleTimeoutMs?: number;
   /** How long close() waits for the peer's close frame and the TCP close. Default 10 s. */
   closeTimeoutMs?: number;
+  /**
+   * Answer every ping with a pong (RFC 6455 §5.5.2). false: pings are only reported to
+   * onPing, and the application answers with `pong()` itself. Default true.
+   */
+  autoPong?: boolean;
 }
 
 /** ConnOptions with every default filled in. */
@@ -61,6 +66,7 @@ export function resolveConnOptions(options: ConnOptions, role: 'server' | 'clien
     pongTimeoutMs: options.pongTimeoutMs ?? 30_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 0,
     closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
+    autoPong: options.autoPong ?? true,
   };
   resolved.add(result);
   return result;

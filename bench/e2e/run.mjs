@@ -38,6 +38,7 @@ const SERVERS = [
   { name: 'wasmws wasm', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'wasm'] },
   { name: 'wasmws js', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws', 'js'] },
   { name: 'wasmws/ws (ws API)', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws-ws'] },
+  { name: 'wasmws/ws (ws API), send cb', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'wasmws-ws', 'cb'] },
   { name: 'ws + bufferutil', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'ws'], deflate: true },
   { name: 'ws (no bufferutil)', cmd: process.execPath, args: ['--expose-gc', `${here}server.mjs`, 'ws'], env: { WS_NO_BUFFER_UTIL: '1' } },
   { name: 'bun (uWS)', cmd: bun, args: [`${here}server.mjs`, 'bun'], deflate: true },

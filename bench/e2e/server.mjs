@@ -5,7 +5,7 @@
 //                                              ({ message }, no promise per message); neither:
 //                                              for await, sends not awaited; "deflate": permessage-deflate
 //   node server.mjs ws                         ws (with bufferutil unless WS_NO_BUFFER_UTIL=1)
-//   node server.mjs wasmws-ws                  wasmws/ws, the ws-compatible façade, with ws's echo code
+//   node server.mjs wasmws-ws [cb]             wasmws/ws, the ws-compatible façade, with ws's echo code (cb: sends with a callback; ws takes it too)
 //   bun  server.mjs bun                        Bun.serve (uWebSockets), the native ceiling
 //   node server.mjs net                        a bare node:net socket per connection (the memory floor)
 //   node server.mjs net-echo                   no WebSocket: echoes every read (the request/response floor)
@@ -53,7 +53,9 @@ if (kind === 'wasmws') {
   // The same application code on both: only the import differs (the migration's step 1).
   const { WebSocketServer } = kind === 'ws' ? require('ws') : await import('../../dist/ws.js');
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: deflate, maxPayload: 64 << 20 });
-  wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })));
+  // "cb": each send with a callback (told once written), as socket.io and crossws send.
+  const written = process.argv.includes('cb') ? () => {} : undefined;
+  wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }, written)));
   await new Promise((r) => wss.once('listening', r));
   port = wss.address().port;
 } else if (kind === 'bun') {

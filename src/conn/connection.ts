@@ -5,11 +5,13 @@ import type { ConnOptions } from '../options';
 import { CloseCode } from '../protocol/close-code';
 import { deliverToCallbacks, type CallbackHandler, type HandlerErrorListener } from './callback-delivery';
 import { ConnCore, type CloseInfo, type ConnSocket } from './core';
+import type { WriteCallback } from './completions';
 import type { MessageReader } from './message-reader';
 import type { MessageWriter } from './message-writer';
 import type { Sendable, SendOptions } from './sender';
 
 export type { CloseInfo, ConnSocket } from './core';
+export type { WriteCallback } from './completions';
 
 /** The upgrade request as the server saw it. */
 export interface UpgradeRequest {
@@ -89,20 +91,20 @@ export class Conn implements AsyncIterable<Message> {
    * of the CloseError that reads then get.
    */
   get onPing(): ((payload: Uint8Array) => void) | undefined {
-    return this.core.onPing;
+    return this.core.control.onPing;
   }
   /** Sets the ping listener (see the getter). */
   set onPing(listener: ((payload: Uint8Array) => void) | undefined) {
-    this.core.onPing = listener;
+    this.core.control.onPing = listener;
   }
 
   /** Called with each pong's payload. Throwing or rejecting fails the connection, as for onPing. */
   get onPong(): ((payload: Uint8Array) => void) | undefined {
-    return this.core.onPong;
+    return this.core.control.onPong;
   }
   /** Sets the pong listener (see the getter). */
   set onPong(listener: ((payload: Uint8Array) => void) | undefined) {
-    this.core.onPong = listener;
+    this.core.control.onPong = listener;
   }
 
   // ── reading ───────────────────────────────────────────────────────────────────────
@@ -112,12 +114,12 @@ export class Conn implements AsyncIterable<Message> {
    * message received before the close has been read.
    */
   read(): Promise<Message> {
-    return this.core.read();
+    return this.core.inbox.read();
   }
 
   /** The next message as a stream of chunks, consumed as it arrives. */
   nextReader(): Promise<MessageReader> {
-    return this.core.nextReader();
+    return this.core.inbox.nextReader();
   }
 
   /**
@@ -144,6 +146,28 @@ export class Conn implements AsyncIterable<Message> {
     deliverToCallbacks(this, this.core, handler, onHandlerError);
   }
 
+  /**
+   * Stops reading (backpressure): the socket is paused, so the peer's writes back up into
+   * TCP, and no message is handed out (read(), iteration, nextReader()) until
+   * resumeReading(); messages already received wait, in order. Control frames are not read
+   * either while paused (a ping waits for its pong, the peer's close for its echo). Once the
+   * connection closes (terminate(), a socket error), what was held is delivered, then the
+   * close. Idempotent.
+   */
+  pauseReading(): void {
+    this.core.pauseByApp();
+  }
+
+  /** Reads again after pauseReading(): the messages held are handed out first, in order. */
+  resumeReading(): void {
+    this.core.resumeByApp();
+  }
+
+  /** True between pauseReading() and resumeReading(). */
+  get isReadingPaused(): boolean {
+    return this.core.isPausedByApp;
+  }
+
   // ── writing ───────────────────────────────────────────────────────────────────────
 
   /**
@@ -153,9 +177,15 @@ export class Conn implements AsyncIterable<Message> {
    * the frames are with the socket and it has drained. Messages leave in call order, and before the close frame of a later
    * close(). Rejects (never throws) once the connection is closing; not awaiting it never
    * causes an unhandled rejection.
+   *
+   * `onWritten`, when given, is called once the socket has written the message's last byte
+   * (a compressed message: its compressed frames), or with the error when the connection
+   * fails or closes first, or when the send is refused. It is called exactly once, never
+   * synchronously, and callbacks run in the order of the calls that gave them (send, ping,
+   * pong). One that throws or rejects fails the connection with 1011, as onPing does.
    */
-  send(data: Sendable, options: SendOptions = {}): Promise<void> {
-    return this.core.send(data, options);
+  send(data: Sendable, options: SendOptions = {}, onWritten?: WriteCallback): Promise<void> {
+    return this.core.send(data, options, onWritten);
   }
 
   /** Starts a message written in fragments; other sends wait until it is closed. */
@@ -163,20 +193,30 @@ export class Conn implements AsyncIterable<Message> {
     return this.core.nextWriter(type);
   }
 
+  /** @internal nextWriter() without the promise, for wasmws/ws's fin:false sends; throws once closing. */
+  openWriter(type: 'text' | 'binary'): MessageWriter {
+    return this.core.openWriter(type);
+  }
+
   /**
    * Sends a ping; resolves with the round-trip time in ms when its pong arrives. Rejects with
    * a TimeoutError when none came within pongTimeoutMs (the connection stays open), with
    * WS_ERR_TOO_MANY_PINGS (and sends nothing) while MAX_PENDING_PINGS are waiting, and with
    * the CloseError when the connection closes first, and at once (never a throw) once it is
-   * closing. Not awaiting it never causes an unhandled rejection.
+   * closing. Not awaiting it never causes an unhandled rejection. `onWritten` is told once
+   * the ping frame is written, or with the error (see send()).
    */
-  ping(data: Uint8Array | string = new Uint8Array(0)): Promise<number> {
-    return this.core.ping(data);
+  ping(data: Uint8Array | string = new Uint8Array(0), onWritten?: WriteCallback): Promise<number> {
+    return this.core.ping(data, onWritten);
   }
 
-  /** Sends a pong unasked: a one-way heartbeat (RFC 6455 §5.5.3). At most 125 bytes. */
-  pong(data: Uint8Array = new Uint8Array(0)): void {
-    this.core.pong(data);
+  /**
+   * Sends a pong: unasked, a one-way heartbeat (RFC 6455 §5.5.3); with `autoPong: false`,
+   * the application's answer to a ping. At most 125 bytes; throws once closing. `onWritten`
+   * is told once the frame is written, or with the error (see send()).
+   */
+  pong(data: Uint8Array = new Uint8Array(0), onWritten?: WriteCallback): void {
+    this.core.pong(data, onWritten);
   }
 
   /** Bytes queued for the socket and not yet written by it, from send() on (a message being compressed counts at its uncompressed size). */

@@ -1,7 +1,7 @@
 import type { FrameCodec } from '../codec/codec';
-import { OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT } from '../codec/constants';
+import { OP_BINARY, OP_CLOSE, OP_PING, OP_TEXT } from '../codec/constants';
 import { selectCodec } from '../codec/select';
-import { AlreadyClosedError, CloseError, ProtocolError, TimeoutError, WebSocketError } from '../errors';
+import { AlreadyClosedError, CloseError, ProtocolError, TimeoutError } from '../errors';
 import type { PerMessageDeflate } from '../extensions/permessage-deflate';
 import type { MessageSink } from '../frame/assembler';
 import { encodeClosePayload, fitCloseReason, parseClosePayload } from '../frame/close';
@@ -10,56 +10,21 @@ import { FrameReader, type FrameHandler, type Role } from '../frame/reader';
 import { FrameWriter } from '../frame/writer';
 import { resolveConnOptions, type ConnOptions, type ResolvedConnOptions } from '../options';
 import { CloseCode } from '../protocol/close-code';
-import { MAX_CONTROL_PAYLOAD_BYTES } from '../protocol/limits';
+import { closeInfoOf, type CloseInfo } from './close-info';
+import type { CompletionHost, WriteCallback } from './completions';
 import { defer } from './defer';
 import { Inbox, type FlowControl } from './inbox';
 import { InflatePipeline } from './inflate-pipeline';
 import { Keepalive, needsKeepalive, type KeepaliveActions } from './keepalive';
-import { callListener } from './listener';
-import { PendingPings } from './pings';
-import type { MessageReader } from './message-reader';
 import type { MessageWriter } from './message-writer';
-import { handled, Outbox, type WritableSocket } from './outbox';
+import { ControlFrames, type ControlHost } from './control-frames';
+import { handled, Outbox } from './outbox';
+import { bindSocket, type ConnSocket, type SocketEvents } from './socket-binding';
 import { Sender, type Sendable, type SenderHost, type SendOptions } from './sender';
 import type { Conn } from './connection';
 
-/** How a connection ended. */
-export interface CloseInfo {
-  /** The close code received (or sent, when we failed the connection); 1006 if none was exchanged. */
-  code: number;
-  /** The close reason that went with the code. */
-  reason: string;
-  /** True when both close frames were exchanged before TCP closed. RFC 6455 §7.1.5. */
-  wasClean: boolean;
-}
-
-/** The socket a Conn runs on: node:net Socket and tls.TLSSocket fit. */
-export interface ConnSocket extends WritableSocket {
-  /** Each chunk read from the socket. */
-  on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
-  /** The socket closed (`close`), the peer's FIN arrived (`end`), or the write buffer drained (`drain`). */
-  on(event: 'close' | 'end' | 'drain', listener: () => void): unknown;
-  /** A socket error; `close` follows. */
-  on(event: 'error', listener: (err: Error) => void): unknown;
-  /** Ends our half of the connection (TCP FIN) after what is written. */
-  end(): unknown;
-  /** Closes the socket at once. */
-  destroy(): unknown;
-  /** Stops reading (backpressure): no `data` until resume(). */
-  pause(): unknown;
-  /** Reads again after pause(). */
-  resume(): unknown;
-  /** Turns Nagle's algorithm off (node:net); called when present. */
-  setNoDelay?(noDelay?: boolean): unknown;
-  /** The peer's address, when the socket knows it. */
-  readonly remoteAddress?: string | undefined;
-  /** True once the socket is closed. */
-  readonly destroyed: boolean;
-  /** The peer's FIN was read (node:net); checked when a Conn is made on a socket. */
-  readonly readableEnded?: boolean;
-  /** False once our side of the socket has ended; checked when a Conn is made on it. */
-  readonly writable?: boolean;
-}
+export type { CloseInfo } from './close-info';
+export type { ConnSocket } from './socket-binding';
 
 type State = 'open' | 'closing' | 'closed';
 
@@ -74,25 +39,8 @@ export interface CoreInit {
   onClosed?: (owner: Conn) => void;
 }
 
-const encoder = new TextEncoder();
-
-/** Where a socket's listeners find their connection: one set of listener functions serves all. */
-const kCore = Symbol('wasmws.core');
-type CoreSocket = ConnSocket & { [kCore]: ConnCore };
-
-function onSocketData(this: CoreSocket, chunk: Uint8Array): void {
-  this[kCore].onData(chunk);
-}
-function onSocketError(this: CoreSocket, err: Error): void {
-  this[kCore].onSocketError(err);
-}
-function onSocketClose(this: CoreSocket): void {
-  this[kCore].finish();
-}
-/** The peer ended TCP: see onPeerEnd. */
-function onSocketEnd(this: CoreSocket): void {
-  this[kCore].onPeerEnd();
-}
+/** The FlowControl holder bit of Conn.pauseReading() (the inbox's is HOLDER_INBOX). */
+const HOLDER_APP = 2;
 
 /**
  * The protocol state machine behind a Conn: frames in and out, control frames, the close
@@ -107,9 +55,8 @@ function onSocketEnd(this: CoreSocket): void {
  *     failure:     send Close(1002/1007/1009…) ──► stop reading ──► TCP closed
  *     no answer within closeTimeoutMs: TCP destroyed, wasClean = false
  */
-export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, FlowControl {
-  onPing: ((payload: Uint8Array) => void) | undefined;
-  onPong: ((payload: Uint8Array) => void) | undefined;
+export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, FlowControl, CompletionHost, ControlHost, SocketEvents {
+  readonly control: ControlFrames;
   readonly socket: ConnSocket;
   readonly inbox: Inbox;
   private readonly role: Role;
@@ -132,7 +79,6 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   private closeReceived: { code: number; reason: string } | null = null;
   private failure: { code: number; reason: string; error: Error } | null = null;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
-  private pings: PendingPings | null = null;
   /** Bits of the holders that want reading paused (see FlowControl). */
   private readPausedBy = 0;
   private closeInfo: CloseInfo | null = null;
@@ -152,21 +98,17 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     }, this);
     this.writer = new FrameWriter({ role: this.role, codec: this.codec, maxFrameBytes: this.options.maxFrameBytes });
     this.inbox = new Inbox(this.options.maxReadBufferBytes, this);
-    this.outbox = new Outbox(this.socket);
+    this.outbox = new Outbox(this.socket, this);
     this.sender = new Sender(this.writer, this.outbox, this.deflate, this.options, this);
     this.inflater = this.deflate && new InflatePipeline(
       this.deflate, this.codec, this.options.maxMessageBytes, this.inbox,
       (error) => this.fail(error.closeCode, error.message, error),
     );
+    this.control = new ControlFrames(this.writer, this.outbox, this.options, this);
     this.keepalive = needsKeepalive(this.options) ? new Keepalive(this.options, this) : undefined;
 
-    const socket = this.socket as CoreSocket;
-    socket[kCore] = this;
-    socket.setNoDelay?.(true);
-    socket.on('data', onSocketData);
-    socket.on('error', onSocketError);
-    socket.on('close', onSocketClose);
-    socket.on('end', onSocketEnd);
+    const socket = this.socket;
+    bindSocket(socket, this);
     // Dead already (the client hung up while upgrade() awaited): 'end'/'close' came before us.
     if (socket.destroyed) defer(() => this.finish());
     else if (socket.readableEnded || socket.writable === false) defer(() => this.onPeerEnd());
@@ -178,39 +120,32 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
 
   // ── the Conn's operations ─────────────────────────────────────────────────────────
 
-  read(): Promise<Message> {
-    return this.inbox.read();
-  }
-
-  nextReader(): Promise<MessageReader> {
-    return this.inbox.nextReader();
-  }
-
   /** Rejects (never throws) once close() was called. */
-  send(data: Sendable, options: SendOptions): Promise<void> {
-    return this.sender.send(data, options);
+  send(data: Sendable, options: SendOptions, done?: WriteCallback): Promise<void> {
+    return this.sender.send(data, options, done);
   }
 
   nextWriter(type: 'text' | 'binary'): Promise<MessageWriter> {
     return this.sender.nextWriter(type === 'text' ? OP_TEXT : OP_BINARY);
   }
 
-  /** Rejects (never throws) once closing, marked handled: a heartbeat nobody awaits never crashes the process. A payload over 125 bytes throws (misuse). */
-  ping(data: Uint8Array | string): Promise<number> {
-    if (this.state !== 'open') return handled(Promise.reject(new AlreadyClosedError()));
-    const payload = typeof data === 'string' ? encoder.encode(data) : data;
-    if (payload.length > MAX_CONTROL_PAYLOAD_BYTES) {
-      throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `ping payload is ${payload.length} bytes; at most ${MAX_CONTROL_PAYLOAD_BYTES}`);
-    }
-    const { sent, rtt } = (this.pings ??= new PendingPings(this.options.pongTimeoutMs)).add(payload);
-    if (sent) this.sendControl(OP_PING, payload);
-    return handled(rtt);
+  /** nextWriter() at once; throws once closing. */
+  openWriter(type: 'text' | 'binary'): MessageWriter {
+    this.checkOpen();
+    return this.sender.openWriter(type === 'text' ? OP_TEXT : OP_BINARY);
   }
 
-  pong(payload: Uint8Array): void {
+  /** Rejects (never throws) once closing, marked handled: a heartbeat nobody awaits never crashes the process. A payload over 125 bytes throws (misuse). */
+  ping(data: Uint8Array | string, done?: WriteCallback): Promise<number> {
+    if (this.state === 'open') return this.control.ping(data, done);
+    const error = new AlreadyClosedError();
+    void this.outbox.refuse(error, done);
+    return handled(Promise.reject(error));
+  }
+
+  pong(payload: Uint8Array, done?: WriteCallback): void {
     this.checkOpen();
-    if (payload.length > MAX_CONTROL_PAYLOAD_BYTES) throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `pong payload is ${payload.length} bytes; at most ${MAX_CONTROL_PAYLOAD_BYTES}`);
-    this.sendControl(OP_PONG, payload);
+    this.control.pong(payload, done);
   }
 
   get bufferedAmount(): number {
@@ -261,19 +196,9 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
 
   /** `payload` is the reader's own copy (its buffer holds nothing else): the user may keep it. */
   onControl(opcode: number, payload: Uint8Array): void {
-    if (opcode === OP_PING) {
-      // The pong is queued first: a listener that throws cannot keep it from going out, and
-      // a listener changing the payload cannot change it.
-      if (!this.closeSent && this.state !== 'closed') {
-        const frames: Uint8Array[] = [];
-        this.writer.frame(OP_PONG, payload, true, false, frames);
-        this.outbox.enqueuePong(frames[0]);
-      }
-      if (this.onPing) callListener(this.onPing, [payload], (e) => this.listenerFailed('onPing', e));
-    } else if (opcode === OP_PONG) {
-      this.pings?.settle(payload);
-      if (this.onPong) callListener(this.onPong, [payload], (e) => this.listenerFailed('onPong', e));
-    } else if (opcode === OP_CLOSE) {
+    if (opcode !== OP_CLOSE) {
+      this.control.received(opcode, payload);
+    } else {
       const parsed = parseClosePayload(payload, this.codec);
       if (parsed instanceof ProtocolError) this.fail(parsed.closeCode, parsed.message, parsed);
       else this.onCloseFrame(parsed.code, parsed.reason);
@@ -285,7 +210,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   }
 
   sendKeepalivePing(): void {
-    this.sendControl(OP_PING, new Uint8Array(0));
+    this.control.send(OP_PING, new Uint8Array(0));
   }
 
   pongTimedOut(): void {
@@ -298,6 +223,27 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
 
   get isReadingPaused(): boolean {
     return this.readPausedBy !== 0;
+  }
+
+  /** The application holds reading back: the socket is paused and no message is handed out until resumed. */
+  get isPausedByApp(): boolean {
+    return (this.readPausedBy & HOLDER_APP) !== 0;
+  }
+
+  pauseByApp(): void {
+    if (this.state === 'closed') return;
+    this.inbox.pauseDelivery();
+    this.pauseReading(HOLDER_APP);
+  }
+
+  resumeByApp(): void {
+    this.resumeReading(HOLDER_APP);
+    this.inbox.resumeDelivery();
+  }
+
+  /** A write callback threw or rejected: 1011, as for onPing. */
+  writeCallbackFailed(error: Error): void {
+    this.listenerFailed('a write callback', error);
   }
 
   get isOpen(): boolean {
@@ -364,20 +310,17 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     clearTimeout(this.closeTimer);
     this.keepalive?.stop();
     this.reader.halt();
-    // Clean only when both close frames were exchanged (RFC 6455 §7.1.5): ours written, not
-    // merely queued (behind an abandoned writer it may never go out).
-    const info: CloseInfo = this.closeReceived && this.closeWritten && !this.failure
-      ? { code: this.closeReceived.code, reason: this.closeReceived.reason, wasClean: true }
-      : this.failure
-        ? { code: this.failure.code, reason: this.failure.reason, wasClean: false }
-        : { code: CloseCode.Abnormal, reason: '', wasClean: false };
+    const info = closeInfoOf(this.closeReceived, this.closeWritten, this.failure);
     const error = new CloseError(info.code, info.reason, info.wasClean, this.failure ? { cause: this.failure.error } : undefined);
     this.inbox.fail(error);
+    // As ws: once the connection is gone, what pauseReading() held is delivered, then the close.
+    this.readPausedBy &= ~HOLDER_APP;
+    this.inbox.resumeDelivery();
     this.outbox.close(error);
     // Messages received before the close are still inflating: zlib is freed once they are in.
     if (this.inflater) this.inflater.whenIdle(() => this.deflate!.close());
     else this.deflate?.close();
-    this.pings?.rejectAll(error);
+    this.control.close(error);
     this.closeInfo = info;
     this.resolveClosed?.(info);
     this.onClosed?.(this.owner);
@@ -389,15 +332,13 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     if (this.state !== 'open') throw new AlreadyClosedError();
   }
 
-  private sendControl(opcode: number, payload: Uint8Array): void {
-    if (this.closeSent || this.state === 'closed') return;
-    const frames: Uint8Array[] = [];
-    this.writer.frame(opcode, payload, true, false, frames);
-    this.outbox.enqueueControl(frames);
+  /** No control frame may follow our close frame (RFC 6455 §5.5.1). */
+  get canSendControl(): boolean {
+    return !this.closeSent && this.state !== 'closed';
   }
 
-  /** onPing/onPong threw or rejected: 1011, the error the cause (gorilla's ping handler rule). */
-  private listenerFailed(name: string, error: Error): void {
+  /** onPing/onPong (or a write callback) threw or rejected: 1011, the error the cause (gorilla's ping handler rule). */
+  listenerFailed(name: string, error: Error): void {
     this.fail(CloseCode.InternalError, `${name} failed`, error);
   }
 

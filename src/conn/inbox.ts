@@ -73,6 +73,8 @@ export class Inbox implements AsyncIterator<Message> {
   private moreWaiters: Waiter[] | null = null;
   private heldBytes = 0;
   private paused = false;
+  /** The application paused delivery (Conn.pauseReading): messages queue, nobody is handed one. */
+  private deliveryPaused = false;
   private failure: Error | null = null;
   /** The reader a message is streaming into, while its frames arrive. */
   private streaming: MessageReader | null = null;
@@ -130,7 +132,7 @@ export class Inbox implements AsyncIterator<Message> {
    */
   startMessage(type: MessageType): MessageSink | undefined {
     const first = this.waiter;
-    if (first?.kind !== 'reader' || this.queue.length > 0 || this.streaming) return undefined;
+    if (first?.kind !== 'reader' || this.queue.length > 0 || this.streaming || this.deliveryPaused) return undefined;
     this.nextWaiter();
     // Each chunk counts its overhead too: a message sent in 1-byte fragments is 131,072 views.
     const reader = new MessageReader(type, (bytes, chunks) => this.release(bytes + chunks * ENTRY_OVERHEAD_BYTES));
@@ -178,7 +180,7 @@ export class Inbox implements AsyncIterator<Message> {
   /** A complete message arrived. */
   deliver(message: Message): void {
     const consumer = this.consumer;
-    if (consumer !== null && this.queue.length === 0 && !this.pushing) {
+    if (consumer !== null && this.queue.length === 0 && !this.pushing && !this.deliveryPaused) {
       // The callback handler's fast path: no queue, no promise, nothing held.
       this.pushing = true;
       try {
@@ -189,7 +191,7 @@ export class Inbox implements AsyncIterator<Message> {
       if (this.queue.length > 0 || this.failure !== null) this.pushReady();
       return;
     }
-    if (this.queue.length === 0) {
+    if (this.queue.length === 0 && !this.deliveryPaused) {
       const waiter = this.nextWaiter();
       if (waiter !== null) return this.hand(waiter, message);
     }
@@ -329,9 +331,21 @@ export class Inbox implements AsyncIterator<Message> {
     }
   }
 
-  /** Takes the head of the queue if it is ready. */
+  /** Holds every message back (they queue, in order) until resumeDelivery(). */
+  pauseDelivery(): void {
+    this.deliveryPaused = true;
+  }
+
+  /** Hands out what was held, in order. */
+  resumeDelivery(): void {
+    if (!this.deliveryPaused) return;
+    this.deliveryPaused = false;
+    this.serveWaiters();
+  }
+
+  /** Takes the head of the queue if it is ready (and delivery is not paused). */
   private takeReady(): Message | undefined {
-    if (this.readyCount === 0) return undefined;
+    if (this.readyCount === 0 || this.deliveryPaused) return undefined;
     const entry = this.queue.shift()!;
     this.readyCount--;
     const message = entry instanceof Message ? entry : entry.message!;

@@ -1,13 +1,15 @@
 import { OP_CONTINUATION } from '../codec/constants';
 import { AlreadyClosedError } from '../errors';
-import { handled } from './outbox';
+import type { WriteCallback } from './completions';
 
 /** What a MessageWriter needs from its connection. */
 export interface FrameSink {
-  /** Encodes and queues one data frame (`fin`: the last); resolves when the socket can take more. */
-  writeFrame(opcode: number, payload: Uint8Array, fin: boolean): Promise<void>;
+  /** Encodes and queues one data frame (`fin`: the last); resolves when the socket can take more; `done` as send()'s. */
+  writeFrame(opcode: number, payload: Uint8Array, fin: boolean, done?: WriteCallback): Promise<void>;
   /** False once the connection is gone (nothing more can be written). */
   readonly isOpen: boolean;
+  /** A write refused before it was queued: rejects, and tells `done` the error in its turn. */
+  refuse(error: Error, done?: WriteCallback): Promise<void>;
 }
 
 /**
@@ -29,23 +31,35 @@ export class MessageWriter {
   /** @internal */
   constructor(private readonly opcode: number, private readonly sink: FrameSink) {}
 
-  /** Sends `chunk` as the next fragment. Awaiting it is backpressure. Rejects once closed. */
-  write(chunk: Uint8Array | string): Promise<void> {
+  /**
+   * Sends `chunk` as the next fragment. Awaiting it is backpressure. Rejects once closed.
+   * `onWritten`, when given, is called once the fragment is written, or with the error (as send()'s).
+   */
+  write(chunk: Uint8Array | string, onWritten?: (error?: Error) => void): Promise<void> {
     const unusable = this.unusable();
-    if (unusable) return handled(Promise.reject(unusable)); // as send(): unawaited, it never crashes the process
+    if (unusable) return this.refuse(unusable, onWritten); // as send(): unawaited, it never crashes the process
     const payload = typeof chunk === 'string' ? this.encoder.encode(chunk) : chunk;
     const opcode = this.started ? OP_CONTINUATION : this.opcode;
     this.started = true;
-    return this.sink.writeFrame(opcode, payload, false);
+    return this.sink.writeFrame(opcode, payload, false, onWritten);
   }
 
-  /** Sends the final fragment (empty) and lets the messages queued behind this one go. Rejects (marked handled) once the connection is gone. */
-  close(): Promise<void> {
-    if (this.finished) return Promise.resolve();
+  /**
+   * Sends the final fragment (empty) and lets the messages queued behind this one go. Rejects
+   * (marked handled) once the connection is gone. `onWritten` as write()'s.
+   */
+  close(onWritten?: (error?: Error) => void): Promise<void> {
+    if (this.finished) {
+      return onWritten ? this.sink.refuse(new AlreadyClosedError('this MessageWriter is closed'), onWritten).catch(() => {}) : Promise.resolve();
+    }
     const unusable = this.unusable();
-    if (unusable) return handled(Promise.reject(unusable));
+    if (unusable) return this.refuse(unusable, onWritten);
     this.finished = true;
-    return this.sink.writeFrame(this.started ? OP_CONTINUATION : this.opcode, new Uint8Array(0), true);
+    return this.sink.writeFrame(this.started ? OP_CONTINUATION : this.opcode, new Uint8Array(0), true, onWritten);
+  }
+
+  private refuse(error: Error, onWritten: ((error?: Error) => void) | undefined): Promise<void> {
+    return this.sink.refuse(error, onWritten);
   }
 
   private unusable(): Error | undefined {

@@ -1,22 +1,13 @@
 import { AlreadyClosedError } from '../errors';
 import { isPooledOutput, takeOutput, writePool } from '../frame/write-pool';
+import { Completions, type Completion, type CompletionHost, type WriteCallback } from './completions';
 import { defer } from './defer';
+import { handled, Writability, type WritableSocket } from './writability';
 
-/** The part of a socket the outbox writes to (node:net Socket and tls.TLSSocket fit). */
-export interface WritableSocket {
-  /** `callback` runs once the socket no longer needs `data`. */
-  write(data: Uint8Array, callback?: (error?: Error | null) => void): boolean;
-  /** Holds writes back until uncork(), so that one turn goes out in one write. */
-  cork(): void;
-  /** Writes what was held since cork(). */
-  uncork(): void;
-  /** Bytes the socket holds, not yet written. */
-  readonly writableLength: number;
-  /** True when the socket is over its high-water mark (a `drain` will follow). */
-  readonly writableNeedDrain: boolean;
-  /** Called once, when the socket is writable again. */
-  once(event: 'drain', listener: () => void): unknown;
-}
+import { sizeOf, work, type OutgoingWork } from './outgoing-work';
+
+export { handled, SEND_HIGH_WATER_BYTES, type WritableSocket } from './writability';
+export { sizeOf, type OutgoingWork } from './outgoing-work';
 
 /** Pongs waiting at most; older ones are dropped first. */
 const MAX_PONGS = 16;
@@ -24,53 +15,7 @@ const MAX_PONGS = 16;
 /** Frames up to this total are joined into one buffer for a single write call. */
 const JOIN_MAX_BYTES = 64 * 1024;
 
-/**
- * A send resolves at once while the bytes waiting (this turn's frames plus the socket's own
- * buffer) stay under this and the socket does not need a drain: the README's
- * `for await (…) await conn.send(…)` then answers every message of one read in the same
- * turn, and the turn's frames still leave in one write. Past it, a send waits for the flush
- * (and the drain): that is the backpressure. One joined write's worth.
- */
-export const SEND_HIGH_WATER_BYTES = JOIN_MAX_BYTES;
-
-/** What every send under the high-water mark returns: settled already, shared, never rejected. */
-const SETTLED: Promise<void> = Promise.resolve();
-
-interface Waiter {
-  resolve: () => void;
-  reject: (e: Error) => void;
-}
-
-/**
- * An outgoing message that cannot go to the socket yet, with its place in the line: its
- * payload is still being compressed (`pending`), a streaming writer is still adding frames
- * to it (`open`), or something ahead of it is one of those. Made by the outbox only; the
- * sender holds it as a ticket.
- */
-export interface OutgoingWork {
-  /** Frames ready but not yet moved to the socket's line. */
-  frames: Uint8Array[];
-  /** What this work counts in bufferedAmount: its frames' bytes, or the estimate while pending. */
-  bytes: number;
-  pending: boolean;
-  open: boolean;
-  /** Told once this work's frames are with the socket and it is under its high-water mark. */
-  waiters: Waiter[] | null;
-  /** The close frame's: told once it is written. */
-  onWritten: (() => void) | null;
-}
-
-function ignore(): void {}
-
-/**
- * `promise`, marked as handled: a send nobody awaits (fire and forget, a broadcast loop)
- * must not become an unhandled rejection that ends the process when the connection goes.
- * Whoever awaits it still sees the rejection.
- */
-export function handled<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(ignore);
-  return promise;
-}
+const IGNORE_FAILURES: CompletionHost = { writeCallbackFailed() {} };
 
 /** Outboxes with frames to write this turn: one deferred callback flushes them all. */
 let dirty: Outbox[] = [];
@@ -81,16 +26,6 @@ function flushDirty(): void {
   for (const outbox of outboxes) outbox.flush();
 }
 
-function work(frames: Uint8Array[], bytes: number, pending: boolean, open: boolean): OutgoingWork {
-  return { frames, bytes, pending, open, waiters: null, onWritten: null };
-}
-
-/** The bytes of `frames` together. */
-export function sizeOf(frames: readonly Uint8Array[]): number {
-  let size = 0;
-  for (const frame of frames) size += frame.length;
-  return size;
-}
 
 /**
  * What a connection sends, in order. Data leaves in the order it was queued; the line is
@@ -119,15 +54,16 @@ export class Outbox {
   private pongWaitsForDrain = false;
   /** The close frame's callback, once that frame is among the frames to write. */
   private afterFlush: (() => void) | null = null;
-  /**
-   * What every whenWritable() since the last settle waits on: one promise for all the sends
-   * of a turn, not one each (a pipelining peer makes dozens per turn).
-   */
-  private waiting: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | null = null;
-  private waitingForDrain = false;
+  /** What every whenWritable() past the high-water mark waits on; made on first need. */
+  private writability: Writability | null = null;
   private closedError: Error | null = null;
+  /** The write callbacks in call order; made by the first send that has one. */
+  private completions: Completions | null = null;
+  /** The write callbacks whose last bytes are among `frames`: settled by the flush's last write. */
+  private batch: Completion[] | null = null;
 
-  constructor(private readonly socket: WritableSocket) {}
+  /** `host` hears of write callbacks that throw (by default they are ignored). */
+  constructor(private readonly socket: WritableSocket, private readonly host: CompletionHost = IGNORE_FAILURES) {}
 
   /** False once close() was called: nothing more will be written. */
   get isOpen(): boolean {
@@ -138,22 +74,34 @@ export class Outbox {
    * Queues a message's frames behind everything queued before; resolves as whenWritable()
    * does (rejects if the connection goes). The array is not kept: the caller may reuse it.
    */
-  enqueue(frames: readonly Uint8Array[]): Promise<void> {
-    if (this.closedError) return handled(Promise.reject(this.closedError));
+  enqueue(frames: readonly Uint8Array[], done?: WriteCallback): Promise<void> {
+    if (this.closedError) return this.refuse(this.closedError, done);
     if (this.line === null || this.line.length === 0) {
       this.push(frames);
+      if (done !== undefined) (this.batch ??= []).push(this.track(done));
       return this.whenWritable();
     }
     const item = work(frames.slice(), sizeOf(frames), false, false);
+    if (done !== undefined) item.done = [this.track(done)];
     const written = this.whenWritten(item);
     this.queue(item);
     return written;
   }
 
   /** Queues a frame that may overtake waiting work (a ping): written at the next flush. */
-  enqueueControl(frames: Uint8Array[]): void {
-    if (this.closedError) return;
+  enqueueControl(frames: Uint8Array[], done?: WriteCallback): void {
+    if (this.closedError) {
+      if (done !== undefined) this.refuse(this.closedError, done);
+      return;
+    }
     this.push(frames);
+    if (done !== undefined) (this.batch ??= []).push(this.track(done));
+  }
+
+  /** A send that queued nothing: its promise rejects, and `done` gets `error` after the callbacks before it. */
+  refuse(error: Error, done?: WriteCallback): Promise<void> {
+    if (done !== undefined) (this.completions ??= new Completions(this.host)).addFailed(done, error);
+    return handled(Promise.reject(error));
   }
 
   /**
@@ -176,6 +124,7 @@ export class Outbox {
         this.lineBytes -= dropped.bytes;
         dropped.pending = false; // a fill() still to come is ignored
         for (const waiter of dropped.waiters?.splice(0) ?? []) waiter.reject(error);
+        this.failDone(dropped, error);
       }
     }
     const item = work([frame], frame.length, false, false);
@@ -187,9 +136,11 @@ export class Outbox {
    * Takes a place in the line for a message whose frames come later (its payload is being
    * compressed), counted as `estimate` bytes until fill() gives its frames.
    */
-  reserve(estimate: number): OutgoingWork {
+  reserve(estimate: number, done?: WriteCallback): OutgoingWork {
     const item = work([], estimate, true, false);
+    if (done !== undefined) item.done = [this.track(done)];
     if (!this.closedError) this.queue(item);
+    else this.failDone(item, this.closedError);
     return item;
   }
 
@@ -213,6 +164,7 @@ export class Outbox {
     }
     item.pending = false;
     for (const waiter of item.waiters?.splice(0) ?? []) waiter.reject(error);
+    this.failDone(item, error);
     this.advance();
   }
 
@@ -224,17 +176,18 @@ export class Outbox {
   }
 
   /** Adds frames to a streamed message (`last`: its final frame); resolves as enqueue() does. */
-  appendStream(item: OutgoingWork, frames: Uint8Array[], last: boolean): Promise<void> {
-    if (this.closedError) return handled(Promise.reject(this.closedError));
-    if (!item.open) return handled(Promise.reject(new AlreadyClosedError('this message was cut short: the connection failed')));
+  appendStream(item: OutgoingWork, frames: Uint8Array[], last: boolean, done?: WriteCallback): Promise<void> {
+    if (this.closedError) return this.refuse(this.closedError, done);
+    if (!item.open) return this.refuse(new AlreadyClosedError('this message was cut short: the connection failed'), done);
     item.frames.push(...frames);
+    if (done !== undefined) (item.done ??= []).push(this.track(done));
     const size = sizeOf(frames);
     item.bytes += size;
     this.lineBytes += size;
     if (last) item.open = false;
-    const done = this.whenWritten(item);
+    const written = this.whenWritten(item);
     this.advance();
-    return done;
+    return written;
   }
 
   /** Resolves when `item`'s frames so far are with the socket and it is under its high-water mark. */
@@ -265,17 +218,12 @@ export class Outbox {
    */
   whenWritable(): Promise<void> {
     if (this.closedError) return handled(Promise.reject(this.closedError));
-    const socket = this.socket;
-    if (!socket.writableNeedDrain && this.readyBytes + socket.writableLength <= SEND_HIGH_WATER_BYTES) return SETTLED;
-    let waiting = this.waiting;
-    if (waiting === null) {
-      let resolve!: () => void;
-      let reject!: (e: Error) => void;
-      const promise = handled(new Promise<void>((res, rej) => { resolve = res; reject = rej; }));
-      waiting = this.waiting = { promise, resolve, reject };
-    }
-    if (!this.scheduled) this.settleWaiters(); // nothing queued: only the drain is awaited
-    return waiting.promise;
+    return (this.writability ??= new Writability(this.socket, this)).when(this.readyBytes);
+  }
+
+  /** A flush is due at the end of this turn. */
+  get isFlushScheduled(): boolean {
+    return this.scheduled;
   }
 
   /** Bytes queued here (work being compressed counted at its uncompressed size) plus bytes the socket has not yet written. */
@@ -293,6 +241,8 @@ export class Outbox {
     this.scheduled = false;
     if (this.closedError) return;
     const frames = this.frames;
+    const batch = this.batch;
+    this.batch = null;
     if (pongs !== null) {
       // With the close frame in this flush a held pong goes now, ahead of it: nothing may
       // follow the close (and a server ends TCP once it is written).
@@ -311,7 +261,7 @@ export class Outbox {
       }
     }
     if (frames.length === 1) {
-      this.write(frames[0]);
+      this.write(frames[0], batch);
     } else if (frames.length > 1 && this.readyBytes <= JOIN_MAX_BYTES) {
       const joined = takeOutput(this.readyBytes);
       let at = 0;
@@ -320,10 +270,13 @@ export class Outbox {
         at += frame.length;
         if (isPooledOutput(frame)) writePool.give(frame); // copied: the socket never sees it
       }
-      this.write(joined);
+      this.write(joined, batch);
     } else if (frames.length > 1) {
+      // Corked writes complete together: the batch rides on the last one.
       this.socket.cork();
-      for (const frame of frames) this.write(frame);
+      const last = frames.length - 1;
+      for (let i = 0; i < last; i++) this.write(frames[i], null);
+      this.write(frames[last], batch);
       this.socket.uncork();
     }
     frames.length = 0; // the socket has taken every frame
@@ -342,13 +295,15 @@ export class Outbox {
     this.readyBytes = 0;
     this.pongs = null;
     this.afterFlush = null;
+    this.batch = null;
     const line = this.line ?? [];
     this.line = null;
     this.lineBytes = 0;
-    const waiting = this.waiting;
-    this.waiting = null;
-    waiting?.reject(error);
+    this.writability?.reject(error);
     for (const item of line) for (const waiter of item.waiters?.splice(0) ?? []) waiter.reject(error);
+    // Written or not, every callback not yet told gets the error (a write still in flight
+    // when the socket is destroyed may never report): each is told exactly once, in order.
+    this.completions?.failAll(error);
   }
 
   /** Frames for the next flush. */
@@ -382,6 +337,11 @@ export class Outbox {
       this.lineBytes -= head.bytes;
       head.bytes = 0;
       if (head.onWritten) this.afterFlush = head.onWritten;
+      if (head.done !== null) {
+        const batch = this.batch ??= [];
+        for (const entry of head.done) batch.push(entry);
+        head.done = null;
+      }
       const waiters = head.waiters;
       head.waiters = null;
       if (waiters) {
@@ -393,10 +353,33 @@ export class Outbox {
     }
   }
 
-  /** Writes one buffer; a pooled one goes back to the pool once the socket is done with it. */
-  private write(data: Uint8Array): void {
-    if (isPooledOutput(data)) this.socket.write(data, () => writePool.give(data));
+  /**
+   * Writes one buffer; a pooled one goes back to the pool once the socket is done with it,
+   * and `batch`'s callbacks are settled by this write's completion.
+   */
+  private write(data: Uint8Array, batch: Completion[] | null): void {
+    if (batch !== null) {
+      const completions = this.completions!;
+      const pooled = isPooledOutput(data);
+      this.socket.write(data, (error) => {
+        if (pooled) writePool.give(data);
+        completions.written(batch, error);
+      });
+    } else if (isPooledOutput(data)) this.socket.write(data, () => writePool.give(data));
     else this.socket.write(data);
+  }
+
+  /** A place in the callbacks' line for a send that has one. */
+  private track(done: WriteCallback): Completion {
+    return (this.completions ??= new Completions(this.host)).add(done);
+  }
+
+  /** `item` will never be written: its callbacks get `error`. */
+  private failDone(item: OutgoingWork, error: Error): void {
+    const done = item.done;
+    if (done === null) return;
+    item.done = null;
+    this.completions!.fail(done, error);
   }
 
   private schedule(): void {
@@ -407,18 +390,6 @@ export class Outbox {
   }
 
   private settleWaiters(): void {
-    const waiting = this.waiting;
-    if (waiting === null) return;
-    if (!this.socket.writableNeedDrain) {
-      this.waiting = null;
-      waiting.resolve();
-      return;
-    }
-    if (this.waitingForDrain) return;
-    this.waitingForDrain = true;
-    this.socket.once('drain', () => {
-      this.waitingForDrain = false;
-      if (!this.scheduled) this.settleWaiters();
-    });
+    this.writability?.settle();
   }
 }

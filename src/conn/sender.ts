@@ -6,8 +6,9 @@ import { PreparedMessage } from '../frame/prepared';
 import type { FrameWriter } from '../frame/writer';
 import type { BufferFullPolicy } from '../options';
 import { CloseCode } from '../protocol/close-code';
+import type { WriteCallback } from './completions';
 import { MessageWriter } from './message-writer';
-import { handled, sizeOf, type Outbox } from './outbox';
+import { sizeOf, type Outbox } from './outbox';
 
 /** What send() takes. */
 export type Sendable = string | Uint8Array | ArrayBuffer | ArrayBufferView | PreparedMessage;
@@ -54,14 +55,16 @@ export class Sender {
   /**
    * Sends a message, behind everything sent before it (a streaming writer's message
    * included). The promise is marked handled: not awaiting it never crashes the process.
+   * `done` (optional: without it, a send costs nothing more) is told once the socket has
+   * written the message's last byte, or with the error that stopped it.
    */
-  send(data: Sendable, options: SendOptions): Promise<void> {
-    if (!this.host.isOpen) return handled(Promise.reject(new AlreadyClosedError()));
+  send(data: Sendable, options: SendOptions, done?: WriteCallback): Promise<void> {
+    if (!this.host.isOpen) return this.outbox.refuse(new AlreadyClosedError(), done);
     const deflate = this.deflate;
     // A string of under threshold/3 UTF-16 units is under the threshold in UTF-8: no need to encode it twice.
     if (deflate && deflate.canCompress && options.compress !== false && !(typeof data === 'string' && data.length * 3 < deflate.threshold)) {
       const { opcode, payload } = outgoing(data, options);
-      if (payload.length >= deflate.threshold) return this.sendCompressed(data, opcode, payload, deflate);
+      if (payload.length >= deflate.threshold) return this.sendCompressed(data, opcode, payload, deflate, done);
     }
     // One array for every send: the outbox copies what it keeps (no array per message).
     const frames = this.scratch;
@@ -75,7 +78,7 @@ export class Sender {
       const { opcode, payload } = outgoing(data, options);
       this.writer.message(opcode, payload, frames);
     }
-    const sent = this.overLimit(sizeOf(frames)) ?? this.outbox.enqueue(frames);
+    const sent = this.overLimit(sizeOf(frames), done) ?? this.outbox.enqueue(frames, done);
     while (frames.length > 0) frames.pop(); // inlined, where `length = 0` is a runtime call
     return sent;
   }
@@ -85,28 +88,34 @@ export class Sender {
    * while it is open go out after its final frame, and so does a close frame.
    */
   nextWriter(opcode: number): Promise<MessageWriter> {
-    if (!this.host.isOpen) return handled(Promise.reject(new AlreadyClosedError()));
+    if (!this.host.isOpen) return this.outbox.refuse(new AlreadyClosedError()) as Promise<never>;
+    return Promise.resolve(this.openWriter(opcode));
+  }
+
+  /** nextWriter() without the promise (the caller checked the connection is open). */
+  openWriter(opcode: number): MessageWriter {
     const outbox = this.outbox;
     const writer = this.writer;
     const stream = outbox.openStream();
-    return Promise.resolve(new MessageWriter(opcode, {
-      writeFrame: (frameOpcode, payload, fin) => {
+    return new MessageWriter(opcode, {
+      writeFrame: (frameOpcode, payload, fin, done) => {
         const frames: Uint8Array[] = [];
         writer.frame(frameOpcode, payload, fin, false, frames);
         // A fragment past maxBufferedBytes is refused as a send is (it was not sent: the
         // message goes on with the next write); the final frame, empty, always goes.
-        return (fin ? undefined : this.overLimit(sizeOf(frames))) ?? outbox.appendStream(stream, frames, fin);
+        return (fin ? undefined : this.overLimit(sizeOf(frames), done)) ?? outbox.appendStream(stream, frames, fin, done);
       },
       get isOpen() { return outbox.isOpen; },
-    }));
+      refuse: (error, done) => outbox.refuse(error, done),
+    });
   }
 
   /**
    * Compression is a step of the message's work: its place in the line is taken now,
    * counted at the uncompressed size, and filled with frames when the deflate is done.
    */
-  private sendCompressed(data: Sendable, opcode: number, payload: Uint8Array, deflate: PerMessageDeflate): Promise<void> {
-    const full = this.overLimit(payload.length);
+  private sendCompressed(data: Sendable, opcode: number, payload: Uint8Array, deflate: PerMessageDeflate, done: WriteCallback | undefined): Promise<void> {
+    const full = this.overLimit(payload.length, done);
     if (full) return full;
     const outbox = this.outbox;
     const shared = data instanceof PreparedMessage && deflate.shareKey !== undefined;
@@ -120,19 +129,19 @@ export class Sender {
     } catch (cause) {
       const error = new WebSocketError('WS_ERR_DEFLATE_FAILED', `could not compress a message: ${String(cause)}`, { cause });
       this.host.fail(CloseCode.InternalError, 'compression failed', error);
-      return handled(Promise.reject(error));
+      return outbox.refuse(error, done);
     }
     if (now !== undefined) {
       const frames = this.scratch;
       this.writer.message(opcode, now, frames, true);
-      const sent = outbox.enqueue(frames);
+      const sent = outbox.enqueue(frames, done);
       while (frames.length > 0) frames.pop();
       return sent;
     }
     // A client's bytes are its own again once send() returns (docs/conn-api.md), but zlib reads them
     // later: compress a copy. (A server, like ws, references payloads until written.)
     const input = this.writer.isMasking && typeof data !== 'string' && !(data instanceof PreparedMessage) ? payload.slice() : payload;
-    const work = outbox.reserve(payload.length);
+    const work = outbox.reserve(payload.length, done);
     const written = outbox.whenWritten(work);
     // Without context takeover the payload is compressed apart from this connection (a
     // PreparedMessage shares it with every connection of the same parameters).
@@ -154,10 +163,10 @@ export class Sender {
   }
 
   /** A rejected send when `size` more bytes would pass maxBufferedBytes (then bufferFullPolicy applies). */
-  private overLimit(size: number): Promise<void> | undefined {
+  private overLimit(size: number, done: WriteCallback | undefined): Promise<void> | undefined {
     if (this.outbox.bufferedAmount + size <= this.limits.maxBufferedBytes) return undefined;
     const error = new WebSocketError('WS_ERR_BUFFER_FULL', `more than ${this.limits.maxBufferedBytes} bytes waiting to be written`);
     if (this.limits.bufferFullPolicy === 'close') this.host.fail(CloseCode.PolicyViolation, 'send buffer full', error);
-    return handled(Promise.reject(error));
+    return this.outbox.refuse(error, done);
   }
 }

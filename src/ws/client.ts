@@ -69,7 +69,6 @@ export function parseClientArgs(address: string | URL, protocols: unknown, optio
     throw new RangeError(`Unsupported protocol version: ${opts.protocolVersion} (supported versions: 13)`);
   }
   if (opts.finishRequest !== undefined && opts.finishRequest !== null) throw unsupported("the client option 'finishRequest'");
-  if (opts.autoPong === false) throw unsupported('autoPong: false');
   return { url, protocols: list, options: opts };
 }
 
@@ -83,6 +82,7 @@ export function toDialOptions(args: ClientArgs, signal: AbortSignal): DialOption
   if (auth !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) headers.Authorization = auth;
   return {
     ...toConnOptions(options.maxPayload),
+    autoPong: options.autoPong !== false,
     headers,
     subprotocols: args.protocols,
     handshakeTimeoutMs: options.handshakeTimeout,

@@ -73,7 +73,7 @@ export interface ServerOptions {
   maxPayload?: number;
   /** Accepted and ignored: wasmws always validates UTF-8 (fail-fast). */
   skipUTF8Validation?: boolean;
-  /** Accepted; only true is supported (wasmws always answers pings). */
+  /** false: pings are not answered automatically ('ping' is still emitted; answer with pong()). Default true. */
   autoPong?: boolean;
   /** Accepted and ignored. */
   allowSynchronousEvents?: boolean;
@@ -103,7 +103,7 @@ export interface ClientOptions extends Pick<ConnectionOptions, 'ca' | 'cert' | '
   protocolVersion?: number;
   /** Accepted and ignored: wasmws always validates UTF-8 (fail-fast). */
   skipUTF8Validation?: boolean;
-  /** Accepted; only true is supported (wasmws always answers pings). */
+  /** false: pings are not answered automatically ('ping' is still emitted; answer with pong()). Default true. */
   autoPong?: boolean;
   /** Accepted and ignored. */
   allowSynchronousEvents?: boolean;

@@ -35,23 +35,25 @@ export function toPayload(data: unknown): string | Uint8Array {
 /**
  * One message sent in pieces (`send(chunk, { fin: false })` … `send(last, { fin: true })`).
  * The Conn's writer holds the line meanwhile, so other sends wait, in order (RFC 6455 §5.4).
+ * Each piece is queued at once, so its callback keeps its place among the others.
  */
 export class FragmentSender {
-  private readonly writer: Promise<MessageWriter>;
-  private last: Promise<void> = Promise.resolve();
+  private readonly writer: MessageWriter;
 
   constructor(conn: Conn, binary: boolean) {
-    this.writer = conn.nextWriter(binary ? 'binary' : 'text');
+    this.writer = conn.openWriter(binary ? 'binary' : 'text');
   }
 
-  /** Sends the next piece; `fin` ends the message. Resolves when it is handed to the socket. */
-  write(payload: string | Uint8Array, fin: boolean): Promise<void> {
+  /** Sends the next piece; `fin` ends the message. `done` is told once it is written, or with the error. */
+  write(payload: string | Uint8Array, fin: boolean, done: ((err?: Error) => void) | undefined): void {
     const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    const step = this.last.then(() => this.writer).then(async (writer) => {
-      if (bytes.byteLength > 0 || !fin) await writer.write(bytes);
-      if (fin) await writer.close();
-    });
-    this.last = step.catch(() => {});
-    return step;
+    if (!fin) {
+      void this.writer.write(bytes, done);
+    } else if (bytes.byteLength > 0) {
+      void this.writer.write(bytes);
+      void this.writer.close(done);
+    } else {
+      void this.writer.close(done);
+    }
   }
 }

@@ -57,10 +57,9 @@ export class WebSocketServer extends EventEmitter {
       throw new TypeError('One and only one of the "port", "server", or "noServer" options must be specified');
     }
     if (opts.WebSocket !== undefined) throw unsupported('the server option \'WebSocket\' (a custom WebSocket class)');
-    if (opts.autoPong === false) throw unsupported('autoPong: false');
     if (opts.perMessageDeflate === true) opts.perMessageDeflate = {};
     this.options = opts;
-    this.connOptions = resolveConnOptions(toConnOptions(opts.maxPayload), 'server');
+    this.connOptions = resolveConnOptions({ ...toConnOptions(opts.maxPayload), autoPong: opts.autoPong !== false }, 'server');
     if (hasPort) {
       const server = createServer((_req, res) => {
         const body = STATUS_CODES[426]!;

@@ -162,22 +162,26 @@ export class WebSocket extends EventEmitter {
     }
     const binary = options?.binary ?? typeof payload !== 'string';
     const compress = options?.compress !== false;
+    const done = cb === undefined ? undefined : this.writeCallback(cb);
     if (options?.fin === false || this.fragments !== null) {
       this.fragments ??= new FragmentSender(conn, binary);
-      const done = this.fragments.write(payload, options?.fin !== false);
+      this.fragments.write(payload, options?.fin !== false, done);
       if (options?.fin !== false) this.fragments = null;
-      this.settle(done, cb);
       return;
     }
-    this.settle(conn.send(payload, { binary, compress }), cb);
+    // The promise is the core's, marked handled: a send without a callback costs nothing more.
+    void conn.send(payload, { binary, compress }, done);
   }
 
-  /** Sends a ping (at most 125 bytes). `cb` runs once it is queued for the socket. */
+  /** Sends a ping (at most 125 bytes). `cb` runs once it is written, or with the error. */
   ping(data?: unknown, mask?: boolean, cb?: (err: Error) => void): void {
     this.control('ping', data, mask, cb as SendCallback | undefined);
   }
 
-  /** Sends a pong (an unsolicited one is a one-way heartbeat, RFC 6455 §5.5.3). */
+  /**
+   * Sends a pong (an unsolicited one is a one-way heartbeat, RFC 6455 §5.5.3; with
+   * `autoPong: false`, the answer to a ping). `cb` runs once it is written, or with the error.
+   */
   pong(data?: unknown, mask?: boolean, cb?: (err: Error) => void): void {
     this.control('pong', data, mask, cb as SendCallback | undefined);
   }
@@ -222,16 +226,22 @@ export class WebSocket extends EventEmitter {
     this.abort?.abort(new Error('WebSocket was closed before the connection was established'));
   }
 
-  /** Stops emitting messages; the core stops reading once its read buffer is full. */
+  /**
+   * Stops reading from the socket (the peer's writes back up into TCP) and emitting
+   * messages, as ws's pause(); the messages received meanwhile are emitted by resume(), in
+   * order. If the connection ends meanwhile, they are emitted, then close.
+   */
   pause(): void {
     if (this.state === WebSocket.CONNECTING || this.state === WebSocket.CLOSED) return;
     this.paused = true;
+    this.conn?.pauseReading();
   }
 
-  /** Emits messages again. */
+  /** Reads and emits messages again after pause(). */
   resume(): void {
     if (this.state === WebSocket.CONNECTING || this.state === WebSocket.CLOSED) return;
     this.paused = false;
+    this.conn?.resumeReading();
     this.wake();
   }
 
@@ -323,10 +333,9 @@ export class WebSocket extends EventEmitter {
       this.sendAfterClose(payload, cb);
       return;
     }
-    if (kind === 'ping') conn.ping(bytes).catch(() => {});
-    else conn.pong(bytes);
-    // The frame is queued in order with everything else; the core reports no write of it.
-    if (cb) process.nextTick(() => this.callBack(cb));
+    const done = cb === undefined ? undefined : this.writeCallback(cb);
+    if (kind === 'ping') void conn.ping(bytes, done); // the round trip's promise is marked handled
+    else conn.pong(bytes, done);
   }
 
   private sendAfterClose(payload: string | Uint8Array, cb: SendCallback | undefined): void {
@@ -390,10 +399,9 @@ export class WebSocket extends EventEmitter {
     this.emitSafely('close', received ? received.code : 1006, Buffer.from(received ? received.reason : ''));
   }
 
-  /** Calls `cb` when the send settles; without one, a failed send is dropped (as ws). */
-  private settle(done: Promise<void>, cb: SendCallback | undefined): void {
-    if (cb) done.then(() => this.callBack(cb), (err: Error) => this.callBack(cb, err));
-    else done.catch(() => {});
+  /** `cb` as the core's write callback: told once the bytes are written, or with the error. */
+  private writeCallback(cb: SendCallback): (err?: Error) => void {
+    return (err) => this.callBack(cb, err);
   }
 
   /** Runs a send/ping callback; one that throws is treated as a listener that throws. */

@@ -10,6 +10,9 @@ import type { Sendable, SendOptions } from './sender';
 
 export type { CloseInfo, ConnSocket } from './core';
 
+/** send()'s default: one shared object, not one per call (a broadcast sends thousands a turn). */
+const NO_SEND_OPTIONS: SendOptions = Object.freeze({});
+
 /** The upgrade request as the server saw it. */
 export interface UpgradeRequest {
   /** The request method (`GET`). */
@@ -145,7 +148,7 @@ export class Conn implements AsyncIterable<Message> {
    * close(). Rejects (never throws) once the connection is closing; not awaiting it never
    * causes an unhandled rejection.
    */
-  send(data: Sendable, options: SendOptions = {}): Promise<void> {
+  send(data: Sendable, options: SendOptions = NO_SEND_OPTIONS): Promise<void> {
     return this.core.send(data, options);
   }
 

@@ -68,7 +68,8 @@ export class Sender {
     if (data instanceof Uint8Array) {
       this.writer.message(options.binary === false ? OP_TEXT : OP_BINARY, data, frames);
     } else if (data instanceof PreparedMessage) {
-      frames.push(...data.frames(this.writer, `f${this.limits.maxFrameBytes}`));
+      const prepared = data.frames(this.writer, this.limits.maxFrameBytes);
+      for (let i = 0; i < prepared.length; i++) frames.push(prepared[i]);
     } else if (typeof data === 'string' && !options.binary) {
       this.writer.text(data, frames);
     } else {

@@ -68,8 +68,9 @@ export class Sender {
     if (data instanceof Uint8Array) {
       this.writer.message(options.binary === false ? OP_TEXT : OP_BINARY, data, frames);
     } else if (data instanceof PreparedMessage) {
+      // Shared frames go to the outbox as they are (it copies the references it keeps).
       const prepared = data.frames(this.writer, this.limits.maxFrameBytes);
-      for (let i = 0; i < prepared.length; i++) frames.push(prepared[i]);
+      return this.overLimit(sizeOf(prepared)) ?? this.outbox.enqueue(prepared);
     } else if (typeof data === 'string' && !options.binary) {
       this.writer.text(data, frames);
     } else {

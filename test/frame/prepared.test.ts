@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { selectCodec } from '../../src/codec/select';
 import { prepare } from '../../src/frame/prepared';
 import { FrameWriter } from '../../src/frame/writer';
+import { dial } from '../../src/client';
+import type { Conn } from '../../src/conn/connection';
+import { serve } from '../../src/server';
 
 describe('PreparedMessage.compressedPayload', () => {
   it('compresses once per key, shared by every caller', async () => {
@@ -48,5 +51,34 @@ describe('PreparedMessage.frames', () => {
     const b = message.frames(client, 1 << 20);
     expect(a).not.toBe(b);
     expect(a[0][1] & 0x80).toBe(0x80);
+  });
+});
+
+describe('a PreparedMessage sent to many connections', () => {
+  it('waits its turn behind a streamed message on one connection without disturbing the others', async () => {
+    const serverSide: Conn[] = [];
+    const server = await serve({ port: 0, compression: false, pingIntervalMs: 0 }, (conn) => { serverSide.push(conn); });
+    try {
+      const url = `ws://127.0.0.1:${server.address().port}/`;
+      const clients = [await dial(url, { compression: false }), await dial(url, { compression: false })];
+      while (serverSide.length < 2) await new Promise((r) => setTimeout(r, 5));
+      const [a, b] = serverSide;
+      const writer = await a.nextWriter('text');
+      await writer.write(new TextEncoder().encode('streamed '));
+      const shared = prepare('shared');
+      const sentA = a.send(shared); // behind the open stream: queued in A's line
+      await b.send(shared); // goes at once on B
+      expect((await clients[1].read()).text()).toBe('shared');
+      await writer.write(new TextEncoder().encode('message'));
+      await writer.close();
+      await sentA;
+      expect((await clients[0].read()).text()).toBe('streamed message');
+      expect((await clients[0].read()).text()).toBe('shared');
+      await b.send(shared); // the frames are still intact for a later send
+      expect((await clients[1].read()).text()).toBe('shared');
+      for (const c of clients) c.terminate();
+    } finally {
+      await server.close({ timeoutMs: 200 });
+    }
   });
 });

@@ -34,7 +34,7 @@ const JOIN_MAX_BYTES = 64 * 1024;
 const SEND_HIGH_WATER_BYTES = JOIN_MAX_BYTES;
 
 /** What every send under the high-water mark returns: settled already, shared, never rejected. */
-const SETTLED: Promise<void> = Promise.resolve();
+export const SETTLED: Promise<void> = Promise.resolve();
 
 interface Waiter {
   resolve: () => void;

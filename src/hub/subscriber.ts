@@ -1,6 +1,7 @@
 import type { Conn } from '../conn/connection';
 import type { PreparedMessage } from '../frame/prepared';
 import { OP_TEXT } from '../codec/constants';
+import { SETTLED } from '../conn/outbox';
 
 /** The payloads of several text messages as one, separated by newlines. */
 function joinLines(messages: PreparedMessage[]): Uint8Array {
@@ -19,7 +20,8 @@ function joinLines(messages: PreparedMessage[]): Uint8Array {
  * (one record per connection: switching rooms allocates nothing that outlives the switch).
  * A bounded queue of prepared messages, each sent once the send before it has resolved
  * (backpressure). With nothing in flight a message is sent at once, from offer(): a
- * publication costs each subscriber one send and one reaction to it, no pump to wake. A
+ * publication costs each subscriber one send, and a reaction only when the send has to wait
+ * for the socket; no pump to wake. A
  * peer that stops reading leaves its send unresolved; its queue fills and the hub drops it,
  * without slowing anyone else. A send that fails (rejects or throws) stops the subscriber
  * and is reported to the hub through `onSendFailed`, which drops it visibly: a subscriber
@@ -78,7 +80,10 @@ export class Subscriber {
       this.failed(error);
       return;
     }
-    sent.then(this.onSent, this.onFailed);
+    // Under the connection's high-water mark send() returns the outbox's shared settled
+    // promise: the next message may go at once, with no reaction to wait for.
+    if (sent === SETTLED) this.busy = false;
+    else sent.then(this.onSent, this.onFailed);
   }
 
   /**
@@ -88,10 +93,13 @@ export class Subscriber {
    */
   private sendNext(): void {
     this.busy = false;
-    const queue = this.queue;
-    if (this.stopped || queue === null || queue.length === 0) return;
-    if (this.batchText && queue.length > 1 && queue.every((m) => m.opcode === OP_TEXT)) this.send(joinLines(queue.splice(0)));
-    else this.send(queue.shift()!);
+    // Sends that settle at once (under the high-water mark) let the next one go in the same pass.
+    while (!this.busy && !this.stopped) {
+      const queue = this.queue;
+      if (queue === null || queue.length === 0) return;
+      if (this.batchText && queue.length > 1 && queue.every((m) => m.opcode === OP_TEXT)) this.send(joinLines(queue.splice(0)));
+      else this.send(queue.shift()!);
+    }
   }
 
   private failed(error: unknown): void {

@@ -156,6 +156,20 @@ describe.each(MODES)('Hub (in memory), %s', (_mode, compression) => {
     await hub.close();
   });
 
+  it('delivers in order across a send that has to wait for the socket (over the high-water mark)', async () => {
+    const hub = new Hub();
+    const { serverSide: [a], clientSide: [ca] } = await setup(1);
+    hub.subscribe(a, 't');
+    const big = new Uint8Array(256 * 1024).map((_, i) => i * 7); // over SEND_HIGH_WATER_BYTES
+    hub.publish('t', 'before');
+    hub.publish('t', big);
+    for (let i = 0; i < 5; i++) hub.publish('t', `after ${i}`);
+    expect((await ca.read()).text()).toBe('before');
+    expect(Buffer.from((await ca.read()).data).equals(big)).toBe(true);
+    expect(await readTexts(ca, 5)).toEqual(Array.from({ length: 5 }, (_, i) => `after ${i}`));
+    await hub.close();
+  });
+
   // Issue 12, finding 2: a pump that stopped on a send error kept the subscriber listed, open
   // and silent for good. A send that rejects, or throws before returning a promise.
   it.each([

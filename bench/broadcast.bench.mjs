@@ -1,5 +1,5 @@
 // npm run bench:broadcast — fan-out to N clients (1,000 and 5,000): wasmws with a
-// PreparedMessage, wasmws with a per-client send, ws's documented broadcast loop
+// PreparedMessage, wasmws with a per-client send, the in-memory Hub's publish(), ws's documented broadcast loop
 // (`wss.clients.forEach(c => c.send(data))`), and the floor: a bare node:net server writing
 // the frame's bytes to each socket (`socket.write(frameBytes)`), no WebSocket library. Two
 // shapes: one publication per turn, and bursty (16 publications in one turn: a library that
@@ -12,9 +12,16 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import { WebSocketServer } from 'ws';
 import { prepare, serve } from '../dist/index.js';
+import { Hub } from '../dist/hub.js';
 
-const TURNS = 50;
-const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3);
+const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const TURNS = Number(arg('turns') ?? 50);
+const ROUNDS = Number(arg('rounds') ?? 3);
+// --only=<substring>[,…] keeps the cases whose name contains one (the floor and ws are always run: the ratios need them);
+// --clients=1000[,5000] and --bursts=1[,16] pick the sizes and shapes.
+const onlyCases = arg('only')?.split(',');
+const CLIENT_COUNTS = (arg('clients') ?? '1000,5000').split(',').map(Number);
+const BURSTS = (arg('bursts') ?? '1,16').split(',').map(Number);
 const payload = JSON.stringify({ user: 'zoë', text: 'hello everyone, this is a chat line of typical size' });
 const payloadBytes = Buffer.from(payload);
 /** The frame the floor writes: an unmasked text frame (payload < 126 bytes). */
@@ -56,14 +63,29 @@ async function wasmwsCase(count, burst, mode) {
   const result = await withClients(server.address().port, count, burst, async (done) => {
     while (conns.size < count) await new Promise((r) => setTimeout(r, 10));
     return measure(() => {
+      // No .catch per send: send()'s promise is marked handled (docs/conn-api.md), so a
+      // fire-and-forget loop is the same code as ws's.
       if (mode === 'prepared') {
         const message = prepare(payload);
-        for (const conn of conns) conn.send(message).catch(() => {});
+        for (const conn of conns) conn.send(message);
       } else {
-        for (const conn of conns) conn.send(payload).catch(() => {});
+        for (const conn of conns) conn.send(payload);
       }
     }, burst, done);
   });
+  await server.close({ timeoutMs: 1000 });
+  return result;
+}
+
+/** The in-memory Hub: every connection subscribed to one topic, hub.publish() per publication. */
+async function hubCase(count, burst) {
+  const hub = new Hub({ maxQueuedMessages: 1024 });
+  const server = await serve({ port: 0, compression: false, pingIntervalMs: 0 }, (conn) => hub.subscribe(conn, 'room'));
+  const result = await withClients(server.address().port, count, burst, async (done) => {
+    while (hub.subscriberCount('room') < count) await new Promise((r) => setTimeout(r, 10));
+    return measure(() => hub.publish('room', payload), burst, done);
+  });
+  await hub.close();
   await server.close({ timeoutMs: 1000 });
   return result;
 }
@@ -110,13 +132,14 @@ const CASES = [
   ['ws broadcast loop', wsCase],
   ['wasmws prepare()', (count, burst) => wasmwsCase(count, burst, 'prepared')],
   ['wasmws send() per client', (count, burst) => wasmwsCase(count, burst, 'send')],
-];
+  ['wasmws hub.publish() (in memory)', hubCase],
+].filter(([name], i) => i < 2 || !onlyCases || onlyCases.some((o) => name.includes(o)));
 
 console.log(`broadcast fan-out — ${os.cpus()[0]?.model} × ${os.cpus().length}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${TURNS} turns, ${payload.length} B messages, median of ${ROUNDS}`);
 const rows = [];
 const median = (values) => [...values].sort((x, y) => x - y)[values.length >> 1];
-for (const burst of [1, 16]) {
-  for (const count of [1000, 5000]) {
+for (const burst of BURSTS) {
+  for (const count of CLIENT_COUNTS) {
     const samples = new Map(CASES.map(([name]) => [name, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, run] of CASES) {
@@ -126,11 +149,13 @@ for (const burst of [1, 16]) {
     }
     const floor = median(samples.get(CASES[0][0]));
     const ws = median(samples.get('ws broadcast loop'));
+    const prepared = samples.get('wasmws prepare()')?.length ? median(samples.get('wasmws prepare()')) : NaN;
     for (const [name] of CASES) {
       const us = median(samples.get(name));
       rows.push({
         shape: burst === 1 ? 'one per turn' : `${burst} per turn`, clients: count, server: name,
         'CPU µs / delivered msg': us.toFixed(3), 'vs floor': (us / floor).toFixed(2) + '×', 'speed vs ws': (ws / us).toFixed(2) + '×',
+        'vs prepare()': Number.isNaN(prepared) ? '' : (us / prepared).toFixed(2) + '×',
       });
     }
   }

@@ -7,6 +7,7 @@ import type { CallbackHandler } from './conn/callback-delivery';
 import { callListener } from './conn/listener';
 import { HandshakeError } from './errors';
 import { acceptResponse, checkUpgradeRequest, rejectResponse, repeatedSingleField, type HandshakePolicy } from './handshake/server';
+import { Deadlines } from './handshake/deadlines';
 import { HttpHeadParser } from './handshake/http-head';
 import { ServerRequest } from './handshake/request';
 import { resolveConnOptions, type ConnOptions, type ResolvedConnOptions } from './options';
@@ -276,6 +277,7 @@ export function serve(options: ServeOptions, handler: ServeHandler | CallbackHan
   const connections = new Set<Conn>();
   const pending = new Set<Socket | NativeSocket>();
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+  const deadlines = new Deadlines<Socket | NativeSocket>(handshakeTimeoutMs);
   const maxHeadBytes = options.maxHeadBytes ?? 16 * 1024;
   const onHandlerError = options.onHandlerError ?? printHandlerError;
 
@@ -292,9 +294,9 @@ export function serve(options: ServeOptions, handler: ServeHandler | CallbackHan
     // on the socket refers to this scope, so an open connection keeps none of it.
     pending.add(socket);
     const parser = new HttpHeadParser(maxHeadBytes, 'request');
-    const timer = setTimeout(() => fail(new HandshakeError(`request head not received within ${handshakeTimeoutMs} ms`, 408)), handshakeTimeoutMs);
+    deadlines.add(socket, () => fail(new HandshakeError(`request head not received within ${handshakeTimeoutMs} ms`, 408)));
     const done = () => {
-      clearTimeout(timer);
+      deadlines.delete(socket);
       pending.delete(socket);
       socket.off('data', onData);
       socket.off('close', onClose);

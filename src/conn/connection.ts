@@ -13,6 +13,9 @@ import type { Sendable, SendOptions } from './sender';
 export type { CloseInfo, ConnSocket } from './core';
 export type { WriteCallback } from './completions';
 
+/** send()'s default: one shared object, not one per call (a broadcast sends thousands a turn). */
+const NO_SEND_OPTIONS: SendOptions = Object.freeze({});
+
 /** The upgrade request as the server saw it. */
 export interface UpgradeRequest {
   /** The request method (`GET`). */
@@ -184,7 +187,7 @@ export class Conn implements AsyncIterable<Message> {
    * synchronously, and callbacks run in the order of the calls that gave them (send, ping,
    * pong). One that throws or rejects fails the connection with 1011, as onPing does.
    */
-  send(data: Sendable, options: SendOptions = {}, onWritten?: WriteCallback): Promise<void> {
+  send(data: Sendable, options: SendOptions = NO_SEND_OPTIONS, onWritten?: WriteCallback): Promise<void> {
     return this.core.send(data, options, onWritten);
   }
 

@@ -6,7 +6,7 @@ import { handled, Writability, type WritableSocket } from './writability';
 
 import { sizeOf, work, type OutgoingWork } from './outgoing-work';
 
-export { handled, SEND_HIGH_WATER_BYTES, type WritableSocket } from './writability';
+export { handled, SEND_HIGH_WATER_BYTES, SETTLED, type WritableSocket } from './writability';
 export { sizeOf, type OutgoingWork } from './outgoing-work';
 
 /** Pongs waiting at most; older ones are dropped first. */

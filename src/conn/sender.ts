@@ -71,7 +71,9 @@ export class Sender {
     if (data instanceof Uint8Array) {
       this.writer.message(options.binary === false ? OP_TEXT : OP_BINARY, data, frames);
     } else if (data instanceof PreparedMessage) {
-      frames.push(...data.frames(this.writer, `f${this.limits.maxFrameBytes}`));
+      // Shared frames go to the outbox as they are (it copies the references it keeps).
+      const prepared = data.frames(this.writer, this.limits.maxFrameBytes);
+      return this.overLimit(sizeOf(prepared), done) ?? this.outbox.enqueue(prepared, done);
     } else if (typeof data === 'string' && !options.binary) {
       this.writer.text(data, frames);
     } else {

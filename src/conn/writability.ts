@@ -24,7 +24,7 @@ export interface WritableSocket {
 export const SEND_HIGH_WATER_BYTES = 64 * 1024;
 
 /** What every send under the high-water mark returns: settled already, shared, never rejected. */
-const SETTLED: Promise<void> = Promise.resolve();
+export const SETTLED: Promise<void> = Promise.resolve();
 
 function ignore(): void {}
 

@@ -13,7 +13,10 @@ export class PreparedMessage {
   readonly opcode: number;
   /** The payload as given (for text, its UTF-8). */
   readonly payload: Uint8Array;
-  private readonly encodings = new Map<string, readonly Uint8Array[]>();
+  /** The unmasked frames for the first framing asked for (servers share one), then the others'. */
+  private firstVariant: number | string | undefined;
+  private firstFrames: readonly Uint8Array[] | undefined;
+  private encodings: Map<number | string, readonly Uint8Array[]> | undefined;
   private readonly compressed = new Map<string, Promise<Uint8Array> | Uint8Array>();
 
   constructor(data: string | Uint8Array | ArrayBuffer, options: { binary?: boolean } = {}) {
@@ -24,20 +27,28 @@ export class PreparedMessage {
 
   /**
    * The frames of this message for `writer`. Unmasked encodings are cached under `variant`
-   * (the writer's framing: fragment size, and the compression parameters when compressed).
+   * (the writer's framing: its maxFrameBytes, and the compression parameters when
+   * compressed). The first variant has a slot of its own: a broadcast asks for it once per
+   * subscriber, and a field compare is cheaper than a Map lookup.
    */
-  frames(writer: FrameWriter, variant: string, encode: (out: Uint8Array[]) => void = (out) => writer.message(this.opcode, this.payload, out)): readonly Uint8Array[] {
+  frames(writer: FrameWriter, variant: number | string, encode: (out: Uint8Array[]) => void = (out) => writer.message(this.opcode, this.payload, out)): readonly Uint8Array[] {
     if (writer.isMasking) {
       const out: Uint8Array[] = [];
       encode(out);
       return out;
     }
-    let frames = this.encodings.get(variant);
+    if (variant === this.firstVariant) return this.firstFrames!;
+    let frames = this.encodings?.get(variant);
     if (frames === undefined) {
       const out: Uint8Array[] = [];
       encode(out);
       frames = out;
-      this.encodings.set(variant, frames);
+      if (this.firstVariant === undefined) {
+        this.firstVariant = variant;
+        this.firstFrames = frames;
+      } else {
+        (this.encodings ??= new Map()).set(variant, frames);
+      }
     }
     return frames;
   }

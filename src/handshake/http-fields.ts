@@ -15,6 +15,13 @@ const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  */
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
+/**
+ * One whole field line with a token name, its value trimmed of SP/HTAB and free of control
+ * bytes, then CRLF or the end of the text (sticky, from lastIndex). Content-Length is left
+ * to the slow path, which checks its digits.
+ */
+const WELL_FORMED_LINE = /(?![Cc][Oo][Nn][Tt][Ee][Nn][Tt]-[Ll][Ee][Nn][Gg][Tt][Hh]:)([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*((?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)[ \t]*(?:\r\n|$)/y;
+
 /** A Content-Length field value as received: digits, optional whitespace before, spaces after. */
 const CONTENT_LENGTH = /^[ \t]*\d+ *$/;
 
@@ -53,7 +60,16 @@ function addField(fields: HeaderFields, name: string, value: string): void {
 export function parseFieldLines(text: string): HeaderFields | string {
   const fields = emptyFields();
   if (text === '') return fields;
-  for (const line of text.split('\r\n')) {
+  // The common case in one regex per line; a line it does not take is read again below,
+  // rule by rule, for the reason it is refused (or, for Content-Length, for its check).
+  WELL_FORMED_LINE.lastIndex = 0;
+  let at = 0;
+  for (let match; at < text.length && (match = WELL_FORMED_LINE.exec(text)) !== null && match.index === at;) {
+    addField(fields, match[1].toLowerCase(), match[2]);
+    at = WELL_FORMED_LINE.lastIndex;
+  }
+  if (at >= text.length && !text.endsWith('\r\n')) return fields;
+  for (const line of text.slice(at).split('\r\n')) {
     if (line[0] === ' ' || line[0] === '\t') return 'obsolete line folding (RFC 9112 §5.2)';
     const colon = line.indexOf(':');
     const name = colon < 0 ? line : line.slice(0, colon);

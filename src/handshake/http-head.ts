@@ -29,7 +29,8 @@ const CRLFCRLF_LENGTH = 4;
  * answer to send; for a response with status 0, since no valid status was received.
  */
 export class HttpHeadParser {
-  private buffer = new Uint8Array(512);
+  /** Bytes of a head that spans chunks; made only then (most heads arrive in one read). */
+  private buffer: Uint8Array | null = null;
   private length = 0;
   /** Bytes [0, scanned) have been checked for line endings. */
   private scanned = 0;
@@ -38,36 +39,41 @@ export class HttpHeadParser {
 
   /** Feeds bytes; returns the head once complete, undefined while more is needed. Throws HandshakeError on a bad or oversized head. */
   push(chunk: Uint8Array): HttpHead | undefined {
-    this.append(chunk);
-    const buf = this.buffer;
-    for (let i = this.scanned; i < this.length; i++) {
+    // Nothing held yet: scan the chunk where it lies, copying only what must wait for more.
+    const buf = this.length === 0 ? chunk : this.append(chunk);
+    const length = this.length === 0 ? chunk.length : this.length;
+    for (let i = this.scanned; i < length; i++) {
       const byte = buf[i];
       if (i > 0 && buf[i - 1] === CR && byte !== LF) throw this.malformed('a CR not followed by LF');
       if (byte !== LF) continue;
       if (i === 0 || buf[i - 1] !== CR) throw this.malformed('a line ending in a bare LF');
-      if (i >= 3 && buf[i - 2] === LF && buf[i - 3] === CR) return this.complete(i + 1 - CRLFCRLF_LENGTH);
+      if (i >= 3 && buf[i - 2] === LF && buf[i - 3] === CR) return this.complete(buf, i + 1 - CRLFCRLF_LENGTH, length);
     }
+    if (this.length === 0) this.append(chunk);
     this.scanned = this.length;
     if (this.length > this.maxBytes) throw this.tooLarge();
     return undefined;
   }
 
-  private append(chunk: Uint8Array): void {
+  private append(chunk: Uint8Array): Uint8Array {
     const needed = this.length + chunk.length;
-    if (needed > this.buffer.length) {
-      const grown = new Uint8Array(Math.max(needed, this.buffer.length * 2));
-      grown.set(this.buffer.subarray(0, this.length));
-      this.buffer = grown;
+    let buffer = this.buffer;
+    if (buffer === null || needed > buffer.length) {
+      const grown = new Uint8Array(Math.max(needed, 512, buffer ? buffer.length * 2 : 0));
+      if (buffer) grown.set(buffer.subarray(0, this.length));
+      buffer = this.buffer = grown;
     }
-    this.buffer.set(chunk, this.length);
+    buffer.set(chunk, this.length);
     this.length = needed;
+    return buffer;
   }
 
-  /** The head is bytes [0, end); the blank line follows it. */
-  private complete(end: number): HttpHead {
+  /** The head is bytes [0, end) of `buf` (`length` bytes held); the blank line follows it. */
+  private complete(buf: Uint8Array, end: number, length: number): HttpHead {
     if (end > this.maxBytes) throw this.tooLarge();
-    const text = latin1(this.buffer, end);
-    const rest = this.buffer.slice(end + CRLFCRLF_LENGTH, this.length);
+    const text = latin1(buf, end);
+    // A copy: the rest must not keep a larger buffer (ours or the socket's chunk) alive.
+    const rest = end + CRLFCRLF_LENGTH === length ? EMPTY : buf.slice(end + CRLFCRLF_LENGTH, length);
     const lineEnd = text.indexOf('\r\n');
     const first = lineEnd < 0 ? text : text.slice(0, lineEnd);
     const startLine = this.kind === 'request' ? parseRequestLine(first) : parseStatusLine(first);
@@ -89,11 +95,17 @@ export class HttpHeadParser {
   }
 }
 
+const EMPTY = new Uint8Array(0);
+
+/** Node's, Bun's and Deno's Buffer decodes latin1 natively; elsewhere the loop below. */
+const NodeBuffer = (globalThis as { Buffer?: { from(buffer: ArrayBufferLike, offset: number, length: number): { toString(encoding: 'latin1'): string } } }).Buffer;
+
 /**
  * bytes[0, end) as ISO-8859-1, one character per byte. TextDecoder('latin1') would not do:
  * outside Node it is windows-1252 (0x80 becomes '€'). A head is a few KiB at most.
  */
 function latin1(bytes: Uint8Array, end: number): string {
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, end).toString('latin1');
   let text = '';
   for (let at = 0; at < end; at += 4096) {
     const slice = bytes.subarray(at, Math.min(end, at + 4096));

@@ -66,6 +66,11 @@ export function repeatedSingleField(rawHeaders: readonly string[]): HandshakeErr
   return undefined;
 }
 
+function isAtLeast11(httpVersion: string): boolean {
+  const [major, minor] = httpVersion.split('.').map(Number);
+  return major > 1 || (major === 1 && minor >= 1);
+}
+
 /**
  * Checks an opening handshake request. RFC 6455 §4.2.1: GET, HTTP/1.1 or later, one valid
  * Host (RFC 9112 §3.2), Upgrade: websocket and Connection: Upgrade (token lists,
@@ -77,8 +82,7 @@ export function repeatedSingleField(rawHeaders: readonly string[]): HandshakeErr
 export function checkUpgradeRequest(request: UpgradeRequest, httpVersion: string, policy: HandshakePolicy): AcceptedUpgrade | HandshakeError {
   const { headers } = request;
   if (request.method !== 'GET') return new HandshakeError(`method ${request.method} is not GET`, 405);
-  const [major, minor] = httpVersion.split('.').map(Number);
-  if (!(major > 1 || (major === 1 && minor >= 1))) return new HandshakeError(`HTTP/${httpVersion} is older than 1.1`, 400);
+  if (httpVersion !== '1.1' && !isAtLeast11(httpVersion)) return new HandshakeError(`HTTP/${httpVersion} is older than 1.1`, 400);
   for (const name of SINGLE_FIELDS) {
     if (Array.isArray(headers[name])) return new HandshakeError(`more than one ${name} header`, 400);
   }
@@ -133,20 +137,17 @@ const RESPONSE_HANDSHAKE_FIELDS = ['upgrade', 'connection', 'sec-websocket-accep
  * valid fields, or that repeat a handshake field, are left out.
  */
 export function acceptResponse(accepted: AcceptedUpgrade, extensions: string, extra: Record<string, string>): string {
-  const lines = [
-    'HTTP/1.1 101 Switching Protocols',
-    'Upgrade: websocket',
-    'Connection: Upgrade',
-    `Sec-WebSocket-Accept: ${acceptKeyFor(accepted.key)}`,
-  ];
-  if (accepted.subprotocol) lines.push(`Sec-WebSocket-Protocol: ${accepted.subprotocol}`);
-  if (extensions) lines.push(`Sec-WebSocket-Extensions: ${extensions}`);
-  for (const [name, value] of Object.entries(extra)) {
+  // One string, built in place: the 101 is written once per handshake.
+  let response = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKeyFor(accepted.key)}\r\n`;
+  if (accepted.subprotocol) response += `Sec-WebSocket-Protocol: ${accepted.subprotocol}\r\n`;
+  if (extensions) response += `Sec-WebSocket-Extensions: ${extensions}\r\n`;
+  for (const name in extra) {
+    const value = extra[name];
     // Never let a header split the response, nor send a handshake field twice.
-    if (!isFieldName(name) || !isFieldValue(value) || RESPONSE_HANDSHAKE_FIELDS.includes(name.toLowerCase())) continue;
-    lines.push(`${name}: ${value}`);
+    if (!Object.hasOwn(extra, name) || !isFieldName(name) || !isFieldValue(value) || RESPONSE_HANDSHAKE_FIELDS.includes(name.toLowerCase())) continue;
+    response += `${name}: ${value}\r\n`;
   }
-  return `${lines.join('\r\n')}\r\n\r\n`;
+  return `${response}\r\n`;
 }
 
 const STATUS_TEXT: Record<number, string> = {

@@ -8,6 +8,8 @@ export function headerTokens(value: string | string[] | undefined): string[] {
 /** True when the token list in `value` contains `token`, compared case-insensitively. */
 export function hasToken(value: string | string[] | undefined, token: string): boolean {
   const wanted = token.toLowerCase();
+  // The usual "Upgrade: websocket": the whole value is the one token, no list to split.
+  if (typeof value === 'string' && value.length === wanted.length && value.toLowerCase() === wanted) return true;
   return headerTokens(value).some((t) => t.toLowerCase() === wanted);
 }
 

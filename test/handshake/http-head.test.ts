@@ -129,3 +129,24 @@ describe('HttpHeadParser: what llhttp refuses, refused with 400 (RFC 9112)', () 
     expect(head?.headers['x-long']).toBe('v'.repeat(3000));
   });
 });
+
+describe('HttpHeadParser on a head that arrives in one chunk', () => {
+  it('reads it without holding the chunk: the rest is a copy, and an empty rest is empty', () => {
+    const chunk = bytes('GET / HTTP/1.1\r\nHost: a\r\n\r\n\x81\x00');
+    const head = new HttpHeadParser(1024, 'request').push(chunk)!;
+    expect(Array.from(head.rest)).toEqual([0x81, 0x00]);
+    expect(head.rest.buffer).not.toBe(chunk.buffer);
+    expect(new HttpHeadParser(1024, 'request').push(bytes('GET / HTTP/1.1\r\nHost: a\r\n\r\n'))!.rest.length).toBe(0);
+  });
+
+  it('keeps an incomplete first chunk, then completes it from the next, still bounded by maxBytes', () => {
+    const parser = new HttpHeadParser(40, 'request');
+    const first = bytes('GET / HTTP/1.1\r\nHo');
+    expect(parser.push(first)).toBeUndefined();
+    first.fill(0); // the parser must hold its own copy, not the socket's chunk
+    expect(parser.push(bytes('st: a\r\n\r\n'))!.headers).toEqual({ host: 'a' });
+    const big = new HttpHeadParser(40, 'request');
+    expect(big.push(bytes('GET / HTTP/1.1\r\n'))).toBeUndefined();
+    expect(() => big.push(bytes(`X: ${'a'.repeat(40)}`))).toThrow(/larger than 40/);
+  });
+});

@@ -116,6 +116,22 @@ describe('server opening handshake', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
     expect(Date.now() - started).toBeLessThan(3000);
   });
+
+  it('answers every one of many slow requests, begun at different times, with 408 (one timer for all)', async () => {
+    const slow = (delayMs: number) => new Promise<string>((resolve) => {
+      setTimeout(() => {
+        const socket = connect(port, '127.0.0.1', () => socket.write('GET /ws HTTP/1.1\r\n'));
+        let text = '';
+        socket.on('data', (d) => { text += d.toString(); });
+        socket.on('close', () => resolve(text));
+      }, delayMs);
+    });
+    // One of them completes its head in time: its deadline goes, the others' stay.
+    const quick = rawRequestOpen(port, good(port));
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => slow(i * 10)));
+    expect(await quick).toMatch(/^HTTP\/1\.1 101 /);
+    for (const answer of answers) expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+  });
 });
 
 function rawRequestOpen(port: number, request: string): Promise<string> {

@@ -121,6 +121,55 @@ describe.each(MODES)('Hub (in memory), %s', (_mode, compression) => {
     await hub.close();
   });
 
+  it('with batchText, what one turn publishes goes as one frame, the first publication included', async () => {
+    const hub = new Hub({ batchText: true });
+    const { serverSide: [a], clientSide: [ca] } = await setup(1);
+    hub.subscribe(a, 't');
+    for (let i = 0; i < 4; i++) hub.publish('t', `line ${i}`);
+    expect((await ca.read()).text()).toBe('line 0\nline 1\nline 2\nline 3');
+    await hub.close();
+  });
+
+  it('sends the next message only once the send before it resolved (backpressure), in order', async () => {
+    const hub = new Hub();
+    const { serverSide: [a], clientSide: [ca] } = await setup(1);
+    hub.subscribe(a, 't');
+    const send = a.send.bind(a);
+    const gates: (() => void)[] = [];
+    (a as unknown as { send: typeof send }).send = (data, options) => {
+      const sent = send(data, options);
+      return new Promise<void>((resolve) => gates.push(resolve)).then(() => sent);
+    };
+    hub.publish('t', 'one'); // sent at once: nothing was in flight
+    expect(gates).toHaveLength(1);
+    hub.publish('t', 'two');
+    hub.publish('t', 'three');
+    await sleep(20);
+    expect(gates).toHaveLength(1); // the others wait for the first send
+    gates[0]();
+    await sleep(20);
+    expect(gates).toHaveLength(2);
+    gates[1]();
+    await sleep(20);
+    gates[2]();
+    expect(await readTexts(ca, 3)).toEqual(['one', 'two', 'three']);
+    await hub.close();
+  });
+
+  it('delivers in order across a send that has to wait for the socket (over the high-water mark)', async () => {
+    const hub = new Hub();
+    const { serverSide: [a], clientSide: [ca] } = await setup(1);
+    hub.subscribe(a, 't');
+    const big = new Uint8Array(256 * 1024).map((_, i) => i * 7); // over SEND_HIGH_WATER_BYTES
+    hub.publish('t', 'before');
+    hub.publish('t', big);
+    for (let i = 0; i < 5; i++) hub.publish('t', `after ${i}`);
+    expect((await ca.read()).text()).toBe('before');
+    expect(Buffer.from((await ca.read()).data).equals(big)).toBe(true);
+    expect(await readTexts(ca, 5)).toEqual(Array.from({ length: 5 }, (_, i) => `after ${i}`));
+    await hub.close();
+  });
+
   // Issue 12, finding 2: a pump that stopped on a send error kept the subscriber listed, open
   // and silent for good. A send that rejects, or throws before returning a promise.
   it.each([

@@ -61,6 +61,38 @@ function readPathCases() {
   });
 }
 
+/**
+ * Large messages as a socket delivers them: 64 KiB reads, frames cut anywhere (a 1 MiB
+ * message spans 16 reads, a 64 KiB one two). Text is validated on the way (fresh copies of
+ * the reads each run, since the reader unmasks in place: the copy is in every row).
+ */
+function largeReadCases() {
+  const shapes = [['16 × 64 KiB', 16, 65536], ['1 × 1 MiB', 1, 1 << 20]];
+  return shapes.flatMap(([size, count, payloadBytes]) => [2, 1].flatMap((opcode) => {
+    const wire = Buffer.concat(clientFrames(count, payloadBytes, opcode));
+    const reads = [];
+    for (let at = 0; at < wire.length; at += 65536) reads.push(wire.subarray(at, at + 65536));
+    const readers = [
+      ...ours.map(({ impl, codec }) => {
+        let delivered = 0;
+        const reader = new FrameReader({ role: 'server', codec, maxMessageBytes: 2 ** 40 }, {
+          onMessage: () => { delivered++; }, onControl: () => {}, onError: (e) => { throw e; },
+        });
+        return { impl, push: (c) => reader.push(c), take: () => { const n = delivered; delivered = 0; return n; } };
+      }),
+      { impl: 'ws+bufferutil', ...wsReader(wsNative) },
+    ];
+    return readers.map(({ impl, push, take }) => ({
+      group: 'large reads', size: `${size} ${opcode === 1 ? 'text' : 'binary'}`, impl, bytes: count * payloadBytes, reps: 1,
+      run: () => {
+        for (const read of reads) push(Buffer.from(read));
+        const n = take();
+        if (n !== count) throw new Error(`${impl} ${size}: ${n} of ${count} messages`);
+      },
+    }));
+  }));
+}
+
 const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, Node ${process.version}, ws ${wsVersion}, bufferutil ${bufferutilVersion}, SIMD ${codecs.wasm.simd ? 'on' : 'off'}`;
 console.log(`wasmws codec bench — ${machine} — ${new Date().toISOString().slice(0, 10)}`);
 const groups = [
@@ -68,6 +100,7 @@ const groups = [
   ['utf8', [...utf8Cases(ours, sizes), ...isUtf8Cases()], ['node isUtf8']],
   ['header write', headerCases(ours), ['js']],
   ['read path', readPathCases(), ['ws+bufferutil', 'ws-js']],
+  ['large reads', largeReadCases(), ['ws+bufferutil']],
 ];
 const all = [];
 for (const [name, cases, baselines] of groups) {

@@ -66,18 +66,4 @@ export interface FrameCodec {
    * Returns the number of records; ST_STATUS and ST_CONSUMED say where and why it stopped.
    */
   scan(buf: Uint8Array, start: number, end: number, state: Float64Array, records: Float64Array): number;
-  /**
-   * Optional, for the frame reader: scan() that may leave the unmasked bytes in the codec's
-   * own memory instead of `buf`. Returns the record count; `where` says which buffer holds
-   * the bytes: `buf` (record offsets from `start`) or another view (offsets from 0), valid
-   * until the next codec call.
-   */
-  scanForReader?(buf: Uint8Array, start: number, end: number, state: Float64Array, records: Float64Array, where: ScanBytes): number;
-}
-
-/** Where scanForReader left the unmasked bytes. */
-export interface ScanBytes {
-  bytes: Uint8Array;
-  /** Index in `bytes` of the scan's first byte. */
-  base: number;
 }

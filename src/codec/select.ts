@@ -1,5 +1,8 @@
 import type { FrameCodec } from './codec';
+import { SCAN_FORBID_MASK, ST_OPTIONS } from './constants';
 import { js } from './js/index';
+import { scanWith, type ScanKernels } from './js/scan';
+import { findNativeUtf8, streamingOver, type StreamingUtf8, type WholeUtf8 } from './native-utf8';
 import { createWasmCodec, type WasmCodec } from './wasm/codec';
 import { loadKernels, type WasmLoadResult } from './wasm/instance';
 
@@ -44,7 +47,10 @@ export class CodecUnavailableError extends Error {
 export interface CodecSet {
   /** The WASM codec, or a stand-in that throws CodecUnavailableError from every method. */
   readonly wasm: FrameCodec;
-  /** The mixed codec: js for small inputs and header ops, wasm above. js without WASM. */
+  /**
+   * The mixed codec: js for small inputs and header ops, wasm above, the runtime's native
+   * UTF-8 validator where it has one. Without WASM: js (with the native validator).
+   */
   readonly auto: FrameCodec;
   /** Why WASM could not be used; null when it can. */
   readonly wasmError: Error | null;
@@ -57,7 +63,27 @@ function unavailableCodec(error: Error): FrameCodec {
   return { name: 'wasm', simd: false, parseHeader: fail, writeHeader: fail, mask: fail, utf8: fail, scan: fail };
 }
 
-function autoCodec(wasm: WasmCodec): FrameCodec {
+/**
+ * The codec without WASM: js, with the runtime's native UTF-8 validator where it has one
+ * (same results: see native-utf8.ts). The plain js codec otherwise.
+ */
+function jsCodec(nativeUtf8: StreamingUtf8 | null): FrameCodec {
+  if (nativeUtf8 === null) return js;
+  const kernels: ScanKernels = { mask: js.mask, utf8: nativeUtf8 };
+  return {
+    ...js,
+    utf8: nativeUtf8,
+    scan: (buf, start, end, state, records) => scanWith(kernels, buf, start, end, state, records),
+  };
+}
+
+function autoCodec(wasm: WasmCodec, nativeUtf8: StreamingUtf8 | null): FrameCodec {
+  const utf8: StreamingUtf8 = nativeUtf8
+    ?? ((buf, start, end, state) => (end - start < WASM_MIN_BYTES ? js : wasm).utf8(buf, start, end, state));
+  // Unmasked frames (what a client reads) need no masking pass: scanned in place in
+  // JavaScript, without the WASM scan's copy into linear memory and back; only text goes
+  // through the fastest validator.
+  const unmaskedKernels: ScanKernels = { mask: js.mask, utf8 };
   return {
     name: 'wasm',
     simd: wasm.simd,
@@ -70,33 +96,34 @@ function autoCodec(wasm: WasmCodec): FrameCodec {
       dst.set(src.subarray(start, end), dstStart);
       return js.mask(dst, dstStart, dstStart + end - start, key, phase);
     },
-    utf8: (buf, start, end, state) =>
-      (end - start < WASM_MIN_BYTES ? js : wasm).utf8(buf, start, end, state),
-    scan: (buf, start, end, state, records) =>
-      (end - start < WASM_SCAN_MIN_BYTES ? js : wasm).scan(buf, start, end, state, records),
-    scanForReader: (buf, start, end, state, records, where) => {
-      if (end - start >= WASM_SCAN_MIN_BYTES) return wasm.scanForReader(buf, start, end, state, records, where);
-      where.bytes = buf;
-      where.base = start;
-      return js.scan(buf, start, end, state, records);
+    utf8,
+    scan: (buf, start, end, state, records) => {
+      if ((state[ST_OPTIONS] & SCAN_FORBID_MASK) !== 0) return scanWith(unmaskedKernels, buf, start, end, state, records);
+      return (end - start < WASM_SCAN_MIN_BYTES ? js : wasm).scan(buf, start, end, state, records);
     },
   };
 }
 
-/** Builds the codec set from a load result (tests pass a failed one to simulate no WASM). */
-export function createCodecSet(load: WasmLoadResult): CodecSet {
+/**
+ * Builds the codec set from a load result and the runtime's whole-buffer UTF-8 validator
+ * (tests pass a failed load to simulate no WASM, and null to simulate no native validator).
+ * 'wasm' and 'js' are the kernels as built; 'auto' is the fastest mix for this runtime.
+ */
+export function createCodecSet(load: WasmLoadResult, wholeUtf8: WholeUtf8 | null = findNativeUtf8()): CodecSet {
+  const nativeUtf8 = wholeUtf8 === null ? null : streamingOver(wholeUtf8);
   if (!load.ok) {
     const wasm = unavailableCodec(load.error);
+    const auto = jsCodec(nativeUtf8);
     return {
-      wasm, auto: js, wasmError: load.error,
+      wasm, auto, wasmError: load.error,
       select: (kind) => {
         if (kind === 'wasm') throw new CodecUnavailableError(load.error);
-        return js;
+        return kind === 'js' ? js : auto;
       },
     };
   }
   const wasm = createWasmCodec(load.kernels, load.simd);
-  const auto = autoCodec(wasm);
+  const auto = autoCodec(nativeUtf8 === null ? wasm : createWasmCodec(load.kernels, load.simd, nativeUtf8), nativeUtf8);
   return {
     wasm, auto, wasmError: null,
     select: (kind) => (kind === 'js' ? js : kind === 'wasm' ? wasm : auto),

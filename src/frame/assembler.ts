@@ -23,28 +23,42 @@ export interface MessageHandler {
   onMessageStart?(opcode: number, compressed: boolean): MessageSink | undefined;
 }
 
-/** First allocation for a fragmented message whose total size is not yet known. */
-const MIN_FRAGMENTED_CAPACITY = 4096;
-
 /**
  * Most a message buffer is given before its bytes arrive. A header may announce up to
  * maxMessageBytes with one byte behind it: trusting it would let 15 bytes commit 64 MiB.
- * Messages up to this size are still allocated once, exactly.
+ * Small pieces are gathered into buffers of at most this size, allocated as bytes arrive.
  */
 export const MAX_UNBACKED_CAPACITY = 64 * 1024;
 
+/** Small pieces of a message are copied together into buffers of up to this size. */
+const MERGE_BYTES = 16 * 1024;
+/** The first merge buffer of a message (most messages need one for a short first or last piece). */
+const MERGE_FIRST_BYTES = 1024;
+
+/**
+ * A piece at least this large is kept as the view it arrived in (no copy until the message
+ * is joined), when it also covers a quarter of its backing buffer: a kept view pins the
+ * whole socket chunk, so memory stays within 4× the bytes received.
+ */
+const VIEW_MIN_BYTES = 8 * 1024;
+
 /**
  * Turns payload segments (from FrameReader) into messages. A message that arrived whole in
- * one chunk is a view of that chunk (no copy). A message split across chunks is assembled
- * in a buffer that grows as its bytes arrive, by doubling, up to the size its header gave
- * (a single frame) — never more than MAX_UNBACKED_CAPACITY ahead of the bytes received,
- * and never past what the reader's maxMessageBytes check let through.
+ * one chunk is a view of that chunk (no copy). A message split across chunks is kept as the
+ * pieces it arrived in — large ones as views of their socket chunks, small ones gathered
+ * into buffers of MERGE_BYTES — and joined once, exactly sized, at its last frame: one copy
+ * of each byte, where a buffer grown by doubling copied a 1 MiB message ~2× and faulted in
+ * five fresh buffers (bench/codec.bench.mjs, "assembly"). Nothing is allocated ahead of the
+ * bytes received but one merge buffer.
  */
 export class MessageAssembler {
-  private buffer: Uint8Array | null = null;
+  /** The message's pieces in order; the last may be `merge`, filled up to `mergeUsed`. */
+  private pieces: Uint8Array[] = [];
+  private merge: Uint8Array | null = null;
+  private mergeUsed = 0;
+  /** The next merge buffer's size. */
+  private mergeNext = MERGE_FIRST_BYTES;
   private length = 0;
-  /** The size the first frame's header gave: growth stops there while the message fits it. */
-  private expected = 0;
   private opcode = 0;
   private compressed = false;
   private fragments = 0;
@@ -53,7 +67,7 @@ export class MessageAssembler {
   constructor(
     private readonly handler: MessageHandler,
     private readonly maxFragments: number,
-    /** The reader's maxMessageBytes: a buffer never grows past it. */
+    /** The reader's maxMessageBytes (checked by the reader's scan before bytes are kept). */
     private readonly maxMessageBytes = Number.MAX_SAFE_INTEGER,
   ) {}
 
@@ -85,7 +99,7 @@ export class MessageAssembler {
       if (isMessageEnd) this.finishSink();
       return undefined;
     }
-    this.append(data, frameLength, (flags & FLAG_FIN) !== 0);
+    this.append(data, stable);
     if (isMessageEnd) this.finish();
     return undefined;
   }
@@ -104,29 +118,59 @@ export class MessageAssembler {
     this.sink = this.handler.onMessageStart?.(opcode, compressed);
   }
 
-  private append(data: Uint8Array, frameLength: number, isFinal: boolean): void {
-    const needed = this.length + data.length;
-    if (this.buffer === null) {
-      // The first frame's header says how long it is: the whole message when FIN is set, and
-      // then the buffer ends exactly sized. Only a bounded part of it is trusted up front.
-      const announced = Math.max(frameLength, needed);
-      this.expected = isFinal ? announced : Number.MAX_SAFE_INTEGER;
-      const initial = Math.max(needed, Math.min(announced, MAX_UNBACKED_CAPACITY));
-      this.buffer = allocForOverwrite(isFinal ? initial : Math.max(initial, MIN_FRAGMENTED_CAPACITY));
-    } else if (needed > this.buffer.length) {
-      const cap = needed <= this.expected ? Math.min(this.expected, this.maxMessageBytes) : this.maxMessageBytes;
-      const grown = allocForOverwrite(Math.max(needed, Math.min(this.buffer.length * 2, cap)));
-      grown.set(this.buffer.subarray(0, this.length));
-      this.buffer = grown;
+  private append(data: Uint8Array, stable: boolean): void {
+    const n = data.length;
+    if (n === 0) return;
+    this.length += n;
+    if (stable && n >= VIEW_MIN_BYTES && n * 4 >= data.buffer.byteLength) {
+      this.closeMerge();
+      this.pieces.push(data);
+      return;
     }
-    this.buffer.set(data, this.length);
-    this.length = needed;
+    let at = 0;
+    while (at < n) {
+      if (this.merge === null || this.mergeUsed === this.merge.length) {
+        this.closeMerge();
+        // What is left of this piece, or room for small pieces to come: 1 KiB first, twice
+        // the last merge buffer after, up to MERGE_BYTES, and never more than the message may
+        // still grow by. Backed by the bytes in hand, within 2× and a kilobyte.
+        const rest = n - at;
+        const room = Math.min(MERGE_BYTES, this.mergeNext, this.maxMessageBytes - (this.length - rest));
+        this.merge = allocForOverwrite(Math.max(rest, room));
+        this.mergeNext = Math.min(MERGE_BYTES, this.merge.length * 2);
+        this.mergeUsed = 0;
+        this.pieces.push(this.merge);
+      }
+      const take = Math.min(n - at, this.merge.length - this.mergeUsed);
+      this.merge.set(at === 0 && take === n ? data : data.subarray(at, at + take), this.mergeUsed);
+      this.mergeUsed += take;
+      at += take;
+    }
+  }
+
+  /** The merge buffer stops taking bytes: its piece becomes the part it holds. */
+  private closeMerge(): void {
+    if (this.merge === null) return;
+    this.pieces[this.pieces.length - 1] = this.merge.subarray(0, this.mergeUsed);
+    this.merge = null;
+    this.mergeUsed = 0;
   }
 
   private finish(): void {
-    const data = this.buffer === null ? new Uint8Array(0)
-      : this.length === this.buffer.length ? this.buffer : this.buffer.slice(0, this.length);
-    const { opcode, compressed } = this;
+    this.closeMerge();
+    const { pieces, length, opcode, compressed } = this;
+    let data: Uint8Array;
+    if (pieces.length === 1 && pieces[0].buffer.byteLength === length) {
+      data = pieces[0]; // one merge buffer filled exactly, or a view that is its whole buffer
+    } else {
+      // Joined exactly sized: no overallocated tail, nor a view of a merge buffer, the user can reach.
+      data = allocForOverwrite(length);
+      let at = 0;
+      for (const piece of pieces) {
+        data.set(piece, at);
+        at += piece.length;
+      }
+    }
     this.reset();
     this.handler.onMessage(opcode, data, compressed);
   }
@@ -138,7 +182,10 @@ export class MessageAssembler {
   }
 
   private reset(): void {
-    this.buffer = null;
+    if (this.pieces.length > 0) this.pieces.length = 0;
+    this.merge = null;
+    this.mergeUsed = 0;
+    this.mergeNext = MERGE_FIRST_BYTES;
     this.length = 0;
     this.fragments = 0;
     this.sink = undefined;

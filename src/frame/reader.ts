@@ -1,4 +1,4 @@
-import type { FrameCodec, ScanBytes } from '../codec/codec';
+import type { FrameCodec } from '../codec/codec';
 import {
   FLAG_FRAME_END, REC_FLAGS, REC_FRAME_LENGTH, REC_LENGTH,
   REC_MESSAGE_OPCODE, REC_OFFSET, SCAN_ALLOW_RSV1, SCAN_FORBID_MASK, SCAN_RECORD_FIELDS,
@@ -50,9 +50,6 @@ let idleRecords: Float64Array | null = new Float64Array(RECORDS_PER_SCAN * SCAN_
  * or a fragmented message is in progress: idle connections hold no typed array at all.
  */
 let idleState: Float64Array | null = new Float64Array(SCAN_STATE_FIELDS);
-
-/** Where scanForReader left the bytes of its records; read at once after each call. */
-const where: ScanBytes = { bytes: new Uint8Array(0), base: 0 };
 
 /** Longest partial header carried to the next chunk (a full header is at most 14 bytes). */
 const MAX_PENDING_BYTES = 14;
@@ -128,17 +125,10 @@ export class FrameReader {
     idleRecords = null;
     try {
       while (!this.halted) {
-        let count: number;
-        if (this.codec.scanForReader) {
-          count = this.codec.scanForReader(buf, start, end, state, records, where);
-        } else {
-          count = this.codec.scan(buf, start, end, state, records);
-          where.bytes = buf;
-          where.base = start;
-        }
-        // Views of the chunk itself are stable; views of the codec's memory last only until
-        // its next call, so whatever is kept from them is copied (see MessageAssembler).
-        this.deliver(where.bytes, where.base, count, records, where.bytes === buf);
+        // Unmasked in place: every record is a stable view of `buf`, which the assembler may
+        // keep until the message's last frame (see MessageAssembler).
+        const count = this.codec.scan(buf, start, end, state, records);
+        this.deliver(buf, start, count, records);
         if (this.halted) return;
         const status = state[ST_STATUS];
         if (status !== 0) return this.fail(errorFromStatus(status));
@@ -177,7 +167,7 @@ export class FrameReader {
     idleState = state;
   }
 
-  private deliver(buf: Uint8Array, base: number, count: number, records: Float64Array, stable: boolean): void {
+  private deliver(buf: Uint8Array, base: number, count: number, records: Float64Array): void {
     for (let i = 0; i < count && !this.halted; i++) {
       const r = i * SCAN_RECORD_FIELDS;
       const flags = records[r + REC_FLAGS];
@@ -188,7 +178,7 @@ export class FrameReader {
         this.collectControl(opcode, segment, (flags & FLAG_FRAME_END) !== 0);
         continue;
       }
-      const error = this.assembler.segment(segment, flags, records[r + REC_MESSAGE_OPCODE], records[r + REC_FRAME_LENGTH], stable);
+      const error = this.assembler.segment(segment, flags, records[r + REC_MESSAGE_OPCODE], records[r + REC_FRAME_LENGTH]);
       if (error) this.fail(error);
     }
   }

@@ -55,9 +55,10 @@ describe('the wasm codec', () => {
 
 describe('without WebAssembly', () => {
   it('falls back to js for auto and says why', () => {
-    const set = createCodecSet(loadKernels(null));
+    const set = createCodecSet(loadKernels(null), null); // no WASM and no native isUtf8
     expect(set.wasmError?.message).toMatch(/not available/);
     expect(set.select('auto')).toBe(js);
+    expect(set.select('js')).toBe(js);
     expect(() => set.select('wasm')).toThrow(CodecUnavailableError);
     expect(() => set.wasm.mask(new Uint8Array(4), 0, 4, 0, 0)).toThrow(/unavailable/);
   });
@@ -67,9 +68,20 @@ describe('without WebAssembly', () => {
       Module: class { constructor() { throw new Error('compile refused'); } },
       Instance: class {},
     } as unknown as typeof WebAssembly;
-    const set = createCodecSet(loadKernels(failing));
+    const set = createCodecSet(loadKernels(failing), null);
     expect(set.wasmError?.message).toMatch(/simd: compile refused; scalar: compile refused/);
     expect(set.select('auto')).toBe(js);
+  });
+
+  it('without WASM, auto is js with the native validator where the runtime has one; js stays the reference', () => {
+    const calls: number[] = [];
+    const set = createCodecSet(loadKernels(null), (bytes) => { calls.push(bytes.length); return true; });
+    const auto = set.select('auto');
+    expect(auto.name).toBe('js');
+    expect(auto).not.toBe(js);
+    expect(set.select('js')).toBe(js);
+    expect(auto.utf8(new Uint8Array(4096).fill(0x61), 0, 4096, 0)).toBe(0);
+    expect(calls).toEqual([4096]);
   });
 
   it('selectCodec gives the codec asked for', () => {

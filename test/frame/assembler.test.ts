@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FrameCodec } from '../../src/codec/codec';
 import { OP_BINARY, OP_PING } from '../../src/codec/constants';
@@ -38,7 +39,7 @@ describe.each(availableCodecs())('MessageAssembler with the $name codec', ({ cod
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(17 * (64 << 10) + (4 << 20));
   });
 
-  it('grows a split single-frame message as its bytes arrive and delivers it exactly sized', () => {
+  it('joins a split single-frame message once, exactly sized', () => {
     const { reader, messages } = rawReader(codec);
     const payload = new Uint8Array(300_000).map((_, i) => (i * 31) & 0xff);
     const bytes = clientFrame(OP_BINARY, payload);
@@ -48,7 +49,7 @@ describe.each(availableCodecs())('MessageAssembler with the $name codec', ({ cod
     expect(messages[0].buffer.byteLength).toBe(payload.length); // no overallocated tail the user can reach
   });
 
-  it('grows a fragmented message by doubling, never past maxMessageBytes', () => {
+  it('joins a fragmented message exactly sized at maxMessageBytes', () => {
     const limit = 100_000;
     const { reader, messages } = rawReader(codec, limit);
     const payload = new Uint8Array(limit).map((_, i) => (i * 17) & 0xff);
@@ -60,6 +61,49 @@ describe.each(availableCodecs())('MessageAssembler with the $name codec', ({ cod
     expect(messages).toHaveLength(1);
     expect(Buffer.compare(messages[0], payload)).toBe(0);
     expect(messages[0].buffer.byteLength).toBe(limit);
+  });
+
+  it('joins a 1 MiB frame read in 64 KiB chunks into one exact buffer, the chunks unchanged in size', () => {
+    const { reader, messages } = rawReader(codec);
+    const payload = new Uint8Array(1 << 20).map((_, i) => (i * 7 + (i >> 9)) & 0xff);
+    const bytes = clientFrame(OP_BINARY, payload);
+    for (let at = 0; at < bytes.length; at += 65536) reader.push(bytes.slice(at, at + 65536));
+    expect(messages).toHaveLength(1);
+    expect(Buffer.compare(messages[0], payload)).toBe(0);
+    expect(messages[0].buffer.byteLength).toBe(payload.length);
+  });
+
+  it('delivers every message intact and exactly sized, whatever the frames and the read boundaries', () => {
+    fc.assert(fc.property(
+      fc.array(fc.record({
+        size: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 70_000 })),
+        parts: fc.integer({ min: 1, max: 4 }),
+      }), { minLength: 1, maxLength: 4 }),
+      fc.array(fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 70_000 })), { minLength: 1, maxLength: 8 }),
+      (specs, cuts) => {
+        const { reader, messages } = rawReader(codec);
+        const payloads = specs.map(({ size }, m) => new Uint8Array(size).map((_, i) => (i * 13 + m * 101) & 0xff));
+        const frames: Uint8Array[] = [];
+        specs.forEach(({ parts }, m) => {
+          const p = payloads[m];
+          for (let k = 0; k < parts; k++) {
+            const piece = p.subarray(Math.floor((p.length * k) / parts), Math.floor((p.length * (k + 1)) / parts));
+            frames.push(clientFrame(k === 0 ? OP_BINARY : 0, piece, { fin: k === parts - 1, key: (0x9e3779b9 * (m + k + 1)) >>> 0 }));
+          }
+        });
+        const wire = Buffer.concat(frames);
+        for (let at = 0, c = 0; at < wire.length; c++) {
+          const next = Math.min(wire.length, at + cuts[c % cuts.length]);
+          reader.push(wire.slice(at, next));
+          at = next;
+        }
+        expect(messages).toHaveLength(payloads.length);
+        messages.forEach((message, m) => {
+          expect(Buffer.compare(message, payloads[m])).toBe(0);
+          if (specs[m].parts > 1 || message.byteOffset === 0) expect(message.buffer.byteLength).toBe(payloads[m].length);
+        });
+      },
+    ), { numRuns: 60 });
   });
 
   it('gives control payloads a buffer of their own, never a shared one', () => {

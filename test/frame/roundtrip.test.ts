@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OP_BINARY, OP_PING, OP_TEXT } from '../../src/codec/constants';
 import type { Role } from '../../src/frame/reader';
 import { FrameWriter } from '../../src/frame/writer';
-import { availableCodecs } from '../helpers/codecs';
+import { availableCodecs, referenceMask } from '../helpers/codecs';
 import { concat, readChunks, split } from '../helpers/reader';
 
 const peer: Record<Role, Role> = { server: 'client', client: 'server' };
@@ -32,6 +32,30 @@ describe.each(availableCodecs())('reader(writer(messages)) with the $name codec'
         const data = messages.filter((m) => m.opcode !== OP_PING).map((m) => Buffer.from(m.data).toString('hex'));
         expect(events.messages.map((m) => Buffer.from(m.data).toString('hex'))).toEqual(data);
       }), { numRuns: 200 });
+  });
+});
+
+describe.each(availableCodecs())('the client\'s one-pass masking with the $name codec', ({ codec }) => {
+  it('puts exactly mask(payload) on the wire, from unaligned views, at every size class, the payload untouched', () => {
+    const writer = new FrameWriter({ role: 'client', codec });
+    for (const size of [0, 1, 125, 126, 2047, 2048, 2049, 8191, 8193, 65535, 65536, 200_003, (1 << 20) + 3]) {
+      for (const offset of [0, 1, 3]) {
+        const backing = new Uint8Array(size + offset).map((_, i) => (i * 131 + size) & 0xff);
+        const payload = backing.subarray(offset);
+        const before = payload.slice();
+        const out: Uint8Array[] = [];
+        writer.message(OP_BINARY, payload, out);
+        expect(out).toHaveLength(1);
+        const wire = out[0];
+        const headerLength = (size < 126 ? 2 : size < 65536 ? 4 : 10) + 4;
+        const key = ((wire[headerLength - 4] << 24) | (wire[headerLength - 3] << 16) | (wire[headerLength - 2] << 8) | wire[headerLength - 1]) >>> 0;
+        const expected = before.slice();
+        referenceMask(expected, 0, expected.length, key, 0);
+        expect(wire.length).toBe(headerLength + size);
+        expect(Buffer.compare(wire.subarray(headerLength), expected)).toBe(0);
+        expect(Buffer.compare(payload, before)).toBe(0);
+      }
+    }
   });
 });
 

@@ -1,9 +1,21 @@
 import type { FrameCodec } from '../../src/codec/codec';
 import { js } from '../../src/codec/js/index';
 import { codecs, createCodecSet } from '../../src/codec/select';
-import { loadKernels } from '../../src/codec/wasm/instance';
+import { findNativeUtf8, streamingOver } from '../../src/codec/native-utf8';
+import { createWasmCodec } from '../../src/codec/wasm/codec';
+import { loadKernels, type WasmKernels } from '../../src/codec/wasm/instance';
 
 const scalar = createCodecSet(loadKernels(globalThis.WebAssembly, ['scalar']));
+/** The runtime's own isUtf8 where it has one, else TextDecoder(fatal) standing in for it. */
+const wholeUtf8 = findNativeUtf8() ?? ((bytes: Uint8Array) => { try { fatal.decode(bytes); return true; } catch { return false; } });
+const fatal = new TextDecoder('utf-8', { fatal: true });
+/** auto where the runtime has no native validator (the DFA and the WASM kernel validate). */
+const withoutNative = createCodecSet(loadKernels(), null);
+/** No WASM: js with a whole-buffer validator (the native one where there is one), down to 1 byte. */
+const jsWithNative = createCodecSet(loadKernels(null), wholeUtf8);
+/** wasm whose text goes to the whole-buffer validator from the first byte (threshold 0). */
+const loaded = loadKernels() as { kernels: WasmKernels; simd: boolean };
+const wasmWithNative = createWasmCodec(loaded.kernels, loaded.simd, streamingOver(wholeUtf8, 0));
 
 /** A codec under test, with a name for describe.each. */
 export interface NamedCodec {
@@ -18,6 +30,9 @@ export function availableCodecs(): NamedCodec[] {
     { name: 'wasm-simd', codec: codecs.wasm },
     { name: 'wasm-scalar', codec: scalar.wasm },
     { name: 'auto', codec: codecs.auto },
+    { name: 'auto-without-native-utf8', codec: withoutNative.auto },
+    { name: 'js-with-native-utf8', codec: jsWithNative.auto },
+    { name: 'wasm-with-native-utf8', codec: wasmWithNative },
   ];
 }
 

@@ -23,11 +23,24 @@ function flagsOf(h: FrameHeader): number {
     | (h.rsv3 ? FLAG_RSV3 : 0) | (h.masked ? FLAG_MASK : 0);
 }
 
+/** The byte operations a scan uses: the reference ones, or faster ones with the same results. */
+export interface ScanKernels {
+  mask(buf: Uint8Array, start: number, end: number, key: number, phase: number): number;
+  utf8(buf: Uint8Array, start: number, end: number, state: number): number;
+}
+
 /**
  * One pass over buf[start, end): the TypeScript twin of assembly/scan.ts, step for step, so
  * the two give identical records and state on every input. See FrameCodec.scan.
  */
 export function scan(buf: Uint8Array, start: number, end: number, state: Float64Array, records: Float64Array): number {
+  return scanWith(REFERENCE, buf, start, end, state, records);
+}
+
+const REFERENCE: ScanKernels = { mask, utf8 };
+
+/** scan() with other masking and UTF-8 kernels (select.ts: native isUtf8, WASM masking). */
+export function scanWith(kernels: ScanKernels, buf: Uint8Array, start: number, end: number, state: Float64Array, records: Float64Array): number {
   const maxRecords = Math.floor(records.length / SCAN_RECORD_FIELDS);
   const options = state[ST_OPTIONS];
   const maxMessageBytes = state[ST_MAX_MESSAGE_BYTES];
@@ -82,12 +95,12 @@ export function scan(buf: Uint8Array, start: number, end: number, state: Float64
 
     const segment = Math.min(remaining, end - pos);
     if (segment === 0 && !isStart) break;
-    if (frameFlags & FLAG_MASK) phase = mask(buf, pos, pos + segment, key, phase);
+    if (frameFlags & FLAG_MASK) phase = kernels.mask(buf, pos, pos + segment, key, phase);
     const isEnd = segment === remaining;
     const opcode = frameFlags & 0xf;
     const isData = opcode < 8;
     if (isData && messageOpcode === OP_TEXT && !compressed && !(options & SCAN_SKIP_UTF8)) {
-      utf8State = utf8(buf, pos, pos + segment, utf8State);
+      utf8State = kernels.utf8(buf, pos, pos + segment, utf8State);
       const truncated = isEnd && (frameFlags & FLAG_FIN) !== 0 && utf8State !== UTF8_ACCEPT;
       if (utf8State === UTF8_REJECT || truncated) { status = STATUS_INVALID_UTF8; break; }
     }

@@ -1,8 +1,11 @@
-import type { FrameCodec, FrameHeader, ScanBytes } from '../codec';
+import type { FrameCodec, FrameHeader } from '../codec';
 import {
-  FLAG_FIN, FLAG_FRAME_END, FLAG_FRAME_START, FLAG_MASK, FLAG_RSV1, FLAG_RSV2, FLAG_RSV3, REC_FLAGS,
-  REC_OFFSET, SCAN_RECORD_FIELDS, SCAN_STATE_FIELDS, ST_CONSUMED, ST_STATUS,
+  FLAG_COMPRESSED, FLAG_FIN, FLAG_FRAME_END, FLAG_FRAME_START, FLAG_MASK, FLAG_RSV1, FLAG_RSV2,
+  FLAG_RSV3, OP_TEXT, REC_FLAGS, REC_LENGTH, REC_MESSAGE_OPCODE, REC_OFFSET, SCAN_RECORD_FIELDS,
+  SCAN_SKIP_UTF8, SCAN_STATE_FIELDS, ST_CONSUMED, ST_OPTIONS, ST_STATUS, ST_UTF8, UTF8_ACCEPT,
+  UTF8_REJECT,
 } from '../constants';
+import type { StreamingUtf8 } from '../native-utf8';
 import type { WasmKernels } from './instance';
 import { LinearMemory } from './memory';
 
@@ -17,8 +20,6 @@ const MAX_HEADER_BYTES = 14;
 
 /** A FrameCodec over WASM kernels. */
 export interface WasmCodec extends FrameCodec {
-  /** The reader's scan: see createWasmCodec. */
-  scanForReader(buf: Uint8Array, start: number, end: number, state: Float64Array, records: Float64Array, where: ScanBytes): number;
   /** Linear memory, for tests and diagnostics. */
   readonly memory: LinearMemory;
 }
@@ -28,8 +29,14 @@ function flagsOf(h: FrameHeader): number {
     | (h.rsv3 ? FLAG_RSV3 : 0) | (h.masked ? FLAG_MASK : 0);
 }
 
-/** Wraps loaded kernels as a FrameCodec. */
-export function createWasmCodec(kernels: WasmKernels, simd: boolean): WasmCodec {
+/**
+ * Wraps loaded kernels as a FrameCodec. With `fastUtf8` (the runtime's native validator, see
+ * native-utf8.ts), scan() leaves text to it instead of the kernel's 128-bit validator: the
+ * kernel scans with SCAN_SKIP_UTF8 and the text records are validated after, in the same
+ * order and with the same state; a chunk with invalid text or any other violation is scanned
+ * again by the kernel from the same state and bytes, so results are the kernel's own.
+ */
+export function createWasmCodec(kernels: WasmKernels, simd: boolean, fastUtf8: StreamingUtf8 | null = null): WasmCodec {
   const memory = new LinearMemory(kernels);
   const arenaPtr = memory.arenaPtr;
   const headerOut = kernels.HEADER_OUT.value as number;
@@ -117,6 +124,55 @@ export function createWasmCodec(kernels: WasmKernels, simd: boolean): WasmCodec 
     return count;
   }
 
+  /** The state before a scan whose text is validated after it, to scan again from. */
+  const before = new Float64Array(SCAN_STATE_FIELDS);
+
+  /** scanOnce over src[pos, pos + n) copied into the arena, text validated by fastUtf8 where set. */
+  function scanCopied(src: Uint8Array, pos: number, n: number, state: Float64Array, records: Float64Array, recordAt: number, offsetBias: number): number {
+    copyIn(src, pos, n);
+    const options = state[ST_OPTIONS];
+    if (fastUtf8 === null || (options & SCAN_SKIP_UTF8) !== 0) return scanOnce(arenaPtr, n, state, records, recordAt, offsetBias);
+    before.set(state);
+    state[ST_OPTIONS] = options | SCAN_SKIP_UTF8;
+    const count = scanOnce(arenaPtr, n, state, records, recordAt, 0);
+    state[ST_OPTIONS] = options;
+    const utf8 = state[ST_STATUS] === 0 ? validateRecords(records, recordAt, count, before[ST_UTF8]) : UTF8_REJECT;
+    if (utf8 !== UTF8_REJECT) {
+      state[ST_UTF8] = utf8;
+      if (offsetBias !== 0) {
+        const at = recordAt * SCAN_RECORD_FIELDS;
+        for (let r = 0; r < count; r++) records[at + r * SCAN_RECORD_FIELDS + REC_OFFSET] += offsetBias;
+      }
+      return count;
+    }
+    // Invalid text or another violation: the kernel decides, from the same state and bytes.
+    state.set(before);
+    copyIn(src, pos, n);
+    return scanOnce(arenaPtr, n, state, records, recordAt, offsetBias);
+  }
+
+  /**
+   * The kernel's UTF-8 steps over records written with SCAN_SKIP_UTF8 (offsets from the
+   * arena): the state after the last one, or UTF8_REJECT where the kernel would have stopped.
+   */
+  function validateRecords(records: Float64Array, recordAt: number, count: number, utf8: number): number {
+    const bytes = memory.bytes();
+    for (let r = recordAt * SCAN_RECORD_FIELDS, last = r + count * SCAN_RECORD_FIELDS; r < last; r += SCAN_RECORD_FIELDS) {
+      const flags = records[r + REC_FLAGS];
+      const opcode = flags & 0xf;
+      if (opcode >= 8) continue;
+      if ((flags & FLAG_FRAME_START) !== 0 && opcode !== 0) utf8 = UTF8_ACCEPT;
+      const messageEnd = (flags & FLAG_FRAME_END) !== 0 && (flags & FLAG_FIN) !== 0;
+      if (records[r + REC_MESSAGE_OPCODE] === OP_TEXT && (flags & FLAG_COMPRESSED) === 0) {
+        const from = arenaPtr + records[r + REC_OFFSET];
+        utf8 = fastUtf8!(bytes, from, from + records[r + REC_LENGTH], utf8);
+        if (utf8 === UTF8_REJECT || (messageEnd && utf8 !== UTF8_ACCEPT)) return UTF8_REJECT;
+      }
+      if (messageEnd) utf8 = UTF8_ACCEPT;
+    }
+    return utf8;
+  }
+
   function scan(buf: Uint8Array, start: number, end: number, state: Float64Array, records: Float64Array): number {
     if (memory.contains(buf)) return scanOnce(buf.byteOffset + start, end - start, state, records, 0, 0);
     const capacity = Math.floor(records.length / SCAN_RECORD_FIELDS);
@@ -124,8 +180,7 @@ export function createWasmCodec(kernels: WasmKernels, simd: boolean): WasmCodec 
     let pos = start;
     for (;;) {
       const n = Math.min(end - pos, ARENA_WINDOW_BYTES);
-      copyIn(buf, pos, n);
-      total += scanOnce(arenaPtr, n, state, records, total, pos - start);
+      total += scanCopied(buf, pos, n, state, records, total, pos - start);
       const consumed = state[ST_CONSUMED];
       // The whole window goes back: a payload unmasked just before a violation counts too.
       buf.set(memory.bytes().subarray(arenaPtr, arenaPtr + n), pos);
@@ -136,35 +191,5 @@ export function createWasmCodec(kernels: WasmKernels, simd: boolean): WasmCodec 
     return total;
   }
 
-  /**
-   * The frame reader's scan of one socket read. Like scan(), except that when no frame
-   * completes inside the read — the middle of a large message — the unmasked bytes stay in
-   * linear memory: the assembler copies them out anyway, so copying them back into `buf`
-   * first would be a wasted pass over the data. `where` says where the unmasked bytes are: `buf`
-   * (record offsets count from `start`) or all of linear memory (offsets count from the
-   * arena), valid until the next call into this codec.
-   */
-  function scanForReader(buf: Uint8Array, start: number, end: number, state: Float64Array, records: Float64Array, where: ScanBytes): number {
-    const n = end - start;
-    where.bytes = buf;
-    where.base = start;
-    if (n > ARENA_WINDOW_BYTES || memory.contains(buf)) return scan(buf, start, end, state, records);
-    copyIn(buf, start, n);
-    const count = scanOnce(arenaPtr, n, state, records, 0, 0);
-    let wholeFrame = state[ST_STATUS] !== 0;
-    for (let r = 0; r < count && !wholeFrame; r++) {
-      const flags = records[r * SCAN_RECORD_FIELDS + REC_FLAGS];
-      wholeFrame = (flags & FLAG_FRAME_START) !== 0 && (flags & FLAG_FRAME_END) !== 0;
-    }
-    const bytes = memory.bytes();
-    if (wholeFrame) {
-      buf.set(bytes.subarray(arenaPtr, arenaPtr + n), start);
-    } else {
-      where.bytes = bytes;
-      where.base = arenaPtr;
-    }
-    return count;
-  }
-
-  return { name: 'wasm', simd, parseHeader, writeHeader, mask, maskInto, utf8, scan, scanForReader, memory };
+  return { name: 'wasm', simd, parseHeader, writeHeader, mask, maskInto, utf8: fastUtf8 ?? utf8, scan, memory };
 }

@@ -260,6 +260,10 @@ export class Outbox {
         this.pongs = null;
       }
     }
+    // A socket may complete a write inside write() (Bun's): a callback run from there can
+    // queue more frames into `frames`; only those taken here are removed after.
+    const count = frames.length;
+    const bytes = this.readyBytes;
     if (frames.length === 1) {
       this.write(frames[0], batch);
     } else if (frames.length > 1 && this.readyBytes <= JOIN_MAX_BYTES) {
@@ -279,8 +283,13 @@ export class Outbox {
       this.write(frames[last], batch);
       this.socket.uncork();
     }
-    frames.length = 0; // the socket has taken every frame
-    this.readyBytes = 0;
+    if (frames.length === count) {
+      frames.length = 0; // the socket has taken every frame
+      this.readyBytes = 0;
+    } else {
+      frames.splice(0, count); // queued meanwhile: the flush that push() scheduled writes them
+      this.readyBytes -= bytes;
+    }
     this.settleWaiters();
     const afterFlush = this.afterFlush;
     this.afterFlush = null;

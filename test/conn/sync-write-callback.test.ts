@@ -74,4 +74,19 @@ describe.each([false, true])('write callbacks on a socket that completes writes 
     expect(socket.fin === -1 || Buffer.concat(socket.wire.slice(0, socket.fin)).length > third).toBe(true);
     conn.terminate();
   });
+
+  it('a send then terminate() from a write callback: what was written is not written again', async () => {
+    const socket = new SyncSocket();
+    const deflate = compress ? new PerMessageDeflate(deflateParams, 'server', { threshold: 1 << 20 }) : undefined;
+    const conn = new Conn({ socket: socket as unknown as ConnSocket, role: 'server', deflate, options: { pingIntervalMs: 0 } });
+    let error: Error | undefined;
+    void conn.send('one', {}, () => {
+      void conn.send('two', {}, (e) => { error = e; }).catch(() => {});
+      conn.terminate(); // flushes what is queued, then destroys the socket
+    });
+    await sleep(20);
+    expect(payloads(socket.wire)).toEqual(['one', 'two']);
+    expect(conn.bufferedAmount).toBe(0);
+    void error;
+  });
 });

@@ -41,9 +41,10 @@ export class ControlFrames {
     if (payload.length > MAX_CONTROL_PAYLOAD_BYTES) {
       throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', `ping payload is ${payload.length} bytes; at most ${MAX_CONTROL_PAYLOAD_BYTES}`);
     }
-    const { sent, rtt } = (this.pings ??= new PendingPings(this.options.pongTimeoutMs)).add(payload);
+    const { sent, rtt, error } = (this.pings ??= new PendingPings(this.options.pongTimeoutMs)).add(payload);
     if (sent) this.send(OP_PING, payload, done);
-    else if (done) rtt.then(undefined, (error: Error) => { void this.outbox.refuse(error, done); });
+    // Refused now, not from the rejection's reaction: its place among the callbacks is this call's.
+    else if (done) void this.outbox.refuse(error!, done);
     return handled(rtt);
   }
 

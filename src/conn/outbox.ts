@@ -44,7 +44,9 @@ function flushDirty(): void {
 export class Outbox {
   // One array reused for every flush; the pong list, the line and the writability promise
   // are made on first use, so an idle connection holds as little as possible.
-  private readonly frames: Uint8Array[] = [];
+  private frames: Uint8Array[] = [];
+  /** The other of the two frame arrays flush() alternates (null while a flush holds it). */
+  private spare: Uint8Array[] | null = [];
   private readyBytes = 0;
   /** Work that cannot be written yet, in order; its head is pending or open. */
   private line: OutgoingWork[] | null = null;
@@ -260,10 +262,16 @@ export class Outbox {
         this.pongs = null;
       }
     }
+    // A socket may complete a write inside write() (Bun's): a callback run from there may
+    // queue frames, or flush (terminate()). They go to the other array, not among these.
+    const bytes = this.readyBytes;
+    this.readyBytes = 0;
+    this.frames = this.spare ?? [];
+    this.spare = null;
     if (frames.length === 1) {
       this.write(frames[0], batch);
-    } else if (frames.length > 1 && this.readyBytes <= JOIN_MAX_BYTES) {
-      const joined = takeOutput(this.readyBytes);
+    } else if (frames.length > 1 && bytes <= JOIN_MAX_BYTES) {
+      const joined = takeOutput(bytes);
       let at = 0;
       for (const frame of frames) {
         joined.set(frame, at);
@@ -280,7 +288,7 @@ export class Outbox {
       this.socket.uncork();
     }
     frames.length = 0; // the socket has taken every frame
-    this.readyBytes = 0;
+    this.spare = frames;
     this.settleWaiters();
     const afterFlush = this.afterFlush;
     this.afterFlush = null;

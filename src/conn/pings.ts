@@ -35,14 +35,14 @@ export class PendingPings {
 
   /**
    * Registers a ping about to be sent. Returns the promise of its round trip, or a
-   * rejection (WS_ERR_TOO_MANY_PINGS) when MAX_PENDING_PINGS are already waiting: then
-   * the ping must not be sent.
+   * rejection (WS_ERR_TOO_MANY_PINGS, also as `error`) when MAX_PENDING_PINGS are already
+   * waiting: then the ping must not be sent.
    */
-  add(payload: Uint8Array): { sent: boolean; rtt: Promise<number> } {
+  add(payload: Uint8Array): { sent: boolean; rtt: Promise<number>; error?: Error } {
     const list = (this.list ??= []);
     if (list.length >= MAX_PENDING_PINGS) {
       const error = new WebSocketError('WS_ERR_TOO_MANY_PINGS', `${MAX_PENDING_PINGS} pings are already waiting for their pongs`);
-      return { sent: false, rtt: Promise.reject(error) };
+      return { sent: false, rtt: Promise.reject(error), error };
     }
     const rtt = new Promise<number>((resolve, reject) => {
       const ping: PendingPing = { payload: payload.slice(), sentAt: performance.now(), timer: undefined, resolve, reject };

@@ -245,10 +245,13 @@ export class Outbox {
     const frames = this.frames;
     const batch = this.batch;
     this.batch = null;
+    // The close frame's hook belongs to these frames: one queued from a write callback below waits for its own flush.
+    const afterFlush = this.afterFlush;
+    this.afterFlush = null;
     if (pongs !== null) {
       // With the close frame in this flush a held pong goes now, ahead of it: nothing may
       // follow the close (and a server ends TCP once it is written).
-      if (this.socket.writableNeedDrain && this.afterFlush === null) {
+      if (this.socket.writableNeedDrain && afterFlush === null) {
         // The peer is not reading: hold the newest pong until the socket drains.
         pongs.splice(0, pongs.length - 1);
         if (!this.pongWaitsForDrain) {
@@ -290,8 +293,6 @@ export class Outbox {
     frames.length = 0; // the socket has taken every frame
     this.spare = frames;
     this.settleWaiters();
-    const afterFlush = this.afterFlush;
-    this.afterFlush = null;
     afterFlush?.();
   }
 

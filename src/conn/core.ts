@@ -41,6 +41,7 @@ export interface CoreInit {
 
 /** The FlowControl holder bit of Conn.pauseReading() (the inbox's is HOLDER_INBOX). */
 const HOLDER_APP = 2;
+const HOLDER_HEAD = 8; // the handshake's trailing frames wait for the end of the turn
 
 /**
  * The protocol state machine behind a Conn: frames in and out, control frames, the close
@@ -109,13 +110,16 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
 
     const socket = this.socket;
     bindSocket(socket, this);
+    const head = init.head;
+    if (head && head.length > 0) {
+      // Frames that came with the handshake wait (the socket paused) for the end of the turn,
+      // when the caller holds the Conn: a ping behind the 101 reaches an onPing set after dial().
+      this.pauseReading(HOLDER_HEAD);
+      defer(() => { if (this.state !== 'closed') this.onData(head); this.resumeReading(HOLDER_HEAD); });
+    } else if (this.readPausedBy === 0) socket.resume(); // the client handshake leaves it paused after the 101
     // Dead already (the client hung up while upgrade() awaited): 'end'/'close' came before us.
     if (socket.destroyed) defer(() => this.finish());
     else if (socket.readableEnded || socket.writable === false) defer(() => this.onPeerEnd());
-    if (init.head && init.head.length > 0) this.onData(init.head);
-    // The client handshake leaves the socket paused after the 101; the head may have filled
-    // the read buffer already, and then it stays paused.
-    if (this.readPausedBy === 0) socket.resume();
   }
 
   // ── the Conn's operations ─────────────────────────────────────────────────────────

@@ -57,8 +57,23 @@ export abstract class NativeSocket extends EventEmitter implements ConnSocket {
       return;
     }
     this.queue.shift();
-    this.callbacks.shift()?.();
+    const callback = this.callbacks.shift();
+    if (callback === undefined) return;
+    // Never from inside write() (Bun's write completes at once): node:net calls write
+    // callbacks later, and the core relies on it (a callback that sends again re-enters
+    // the outbox mid-flush, and what it sends was dropped).
+    this.written.push(callback);
+    if (this.written.length === 1) queueMicrotask(this.callWritten);
   }
+
+  /** Callbacks of completed writes, called in order in one microtask. */
+  private readonly written: WriteCallback[] = [];
+
+  private readonly callWritten = (): void => {
+    const written = this.written;
+    for (let i = 0; i < written.length; i++) written[i]();
+    written.length = 0;
+  };
 
   /** Everything queued is written: the FIN goes if asked for, 'drain' if it was promised. */
   protected drained(): void {

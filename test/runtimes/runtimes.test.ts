@@ -30,7 +30,7 @@ beforeAll(() => {
   cpSync(join(root, 'dist'), join(dir, 'node_modules', 'wasmws', 'dist'), { recursive: true });
   cpSync(join(root, 'package.json'), join(dir, 'node_modules', 'wasmws', 'package.json'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', dependencies: { wasmws: '*' } }));
-  for (const file of ['suite.mjs', 'native.mjs']) cpSync(join(__dirname, file), join(dir, file));
+  for (const file of ['suite.mjs', 'native.mjs', 'transport.mjs']) cpSync(join(__dirname, file), join(dir, file));
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
     '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
   // The same suite with Deno's `npm:` specifiers.
@@ -72,6 +72,16 @@ describe.each(RUNTIMES)('$name', (runtime) => {
   it.each(transports.flatMap((t) => ['js', 'wasm'].map((codec) => [t, codec])))('passes the suite (echo, backpressure, peer gone mid-message, handshake timeout) as server and client, ws:// and wss://, transport %s, the %s codec', async (transport, codec) => {
     const out = await run(runtime, 'suite.mjs', ['self', codec, join(dir, 'cert.pem'), join(dir, 'key.pem')], [], { WASMWS_TRANSPORT: transport });
     expect(out).toMatch(new RegExp(`^OK ${runtime.name} .* self ${codec} \\+wss transport=${transport}$`));
+  }, 120_000);
+});
+
+// A second, independent check of serve() and dial() on each transport (written for another
+// implementation of the same feature): echo 32 B..1 MiB both compressions, a slow reader,
+// a peer gone mid-message, close codes, 1002, both handshake deadlines.
+describe.each([['bun', 'native'], ['bun', 'node'], ['deno', 'native'], ['deno', 'node'], ['node', 'native']] as const)('transport.mjs: %s, transport %s', (name, transport) => {
+  it('echoes 32 B..1 MiB with and without compression, bounds a slow reader, ends with the right codes', async () => {
+    const runtime = RUNTIMES.find((r) => r.name === name)!;
+    expect(await run(runtime, 'transport.mjs', [transport])).toBe(`OK ${name} ${transport}`);
   }, 120_000);
 });
 

@@ -159,6 +159,21 @@ async function transportChecks(codec) {
   const info = await Promise.race([serverConn.closed, new Promise((r) => setTimeout(() => r('hang'), 5000))]);
   check(info !== 'hang' && info.code === 1006 && !info.wasClean, `peer gone mid-message: ${JSON.stringify(info)}`);
   raw.destroy();
+  // A send from inside a send's write callback (ws's send(data, cb) chains): nothing lost.
+  // Bun's write completes inside write(); its callback must still come later, as node:net's.
+  serverConn = undefined;
+  const chained = await dial(url, { codec, transport });
+  for (let i = 0; i < 200 && !serverConn; i++) await new Promise((r) => setTimeout(r, 5));
+  for (const [from, to] of [[serverConn, chained], [chained, serverConn]]) {
+    let n = 0;
+    const next = (error) => { if (!error && n < 20) from.send(`c${n++}`, {}, next); };
+    next();
+    for (let i = 0; i < 20; i++) {
+      const m = await Promise.race([to.read(), new Promise((r) => setTimeout(() => r('hang'), 3000))]);
+      check(m !== 'hang' && m.text() === `c${i}`, `message ${i} sent from a write callback: ${m === 'hang' ? 'lost' : m.text()}`);
+    }
+  }
+  chained.terminate();
   await server.close({ timeoutMs: 500 });
   // The handshake deadline: a client that sends half a head gets 408 and is closed.
   const slowHead = await serve({ port: 0, codec, transport, handshakeTimeoutMs: 200 }, () => {});

@@ -5,7 +5,7 @@
 // ws with ws is ws's behaviour.
 import { randomFillSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectPair, ours, pairs, real, shutdown, sleep, type AnyServer, type Impl } from './helpers';
+import { connectPair, listen, ours, pairs, real, shutdown, sleep, type AnyServer, type AnySocket, type Impl } from './helpers';
 
 let servers: AnyServer[] = [];
 afterEach(async () => {
@@ -163,6 +163,21 @@ describe('autoPong: false', () => {
     expect(await written).toBeFalsy();
     expect(await until(() => pongs.length === 1)).toBe(true);
     expect(pongs).toEqual(['yes']);
+  });
+
+  it.each([['ws server', real], ['wasmws/ws server', ours]] as const)('a ping the %s sends on connection (right behind the 101) is emitted by a wasmws/ws client, as by ws\'s', async (_name, serverImpl) => {
+    for (const clientImpl of [real, ours]) {
+      const { wss, url } = await listen(serverImpl, {});
+      servers.push(wss);
+      wss.on('connection', (peer: AnySocket) => { peer.ping('first'); peer.send('then'); });
+      const client = new clientImpl.WebSocket(url, { autoPong: false });
+      const events: string[] = [];
+      client.on('ping', (data: Buffer) => events.push(`ping ${data}`));
+      client.on('message', (data: Buffer) => events.push(`message ${data}`));
+      expect(await until(() => events.length === 2, 1000), `${clientImpl.name}: ${events}`).toBe(true);
+      expect(events).toEqual(['ping first', 'message then']);
+      client.terminate();
+    }
   });
 
   it('by default (true) a ping is answered with its own payload', async () => {

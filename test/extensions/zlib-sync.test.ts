@@ -79,7 +79,7 @@ describe('sync zlib (zlib-sync.ts)', () => {
       expect((await Promise.all(inflated)).map(hexOf)).toEqual(inputs.map(hexOf));
       inflate.close();
     }), { numRuns: 40 });
-  });
+  }, 30_000); // 40 runs of up to 8 messages through the threadpool: seconds on a loaded machine
 
   it('does nothing now while an async job of the connection is queued or running, so the context stays in order', async () => {
     const deflate = new PerMessageDeflate(params(false, false), 'server');

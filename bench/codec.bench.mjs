@@ -35,18 +35,21 @@ function isUtf8Cases() {
   });
 }
 
+/** A server FrameReader on one of our codecs that counts the messages it delivers. */
+function ourReader({ impl, codec }) {
+  let delivered = 0;
+  const reader = new FrameReader({ role: 'server', codec, maxMessageBytes: 2 ** 40 }, {
+    onMessage: () => { delivered++; }, onControl: () => {}, onError: (e) => { throw e; },
+  });
+  return { impl, push: (c) => reader.push(c), take: () => { const n = delivered; delivered = 0; return n; } };
+}
+
 function readPathCases() {
   const shapes = quick ? READ_SHAPES.filter(([, , n]) => n <= 1 << 20) : READ_SHAPES;
   return shapes.flatMap(([size, count, payloadBytes]) => {
     const chunks = clientFrames(count, payloadBytes).map((c) => Buffer.from(c));
     const readers = [
-      ...ours.map(({ impl, codec }) => {
-        let delivered = 0;
-        const reader = new FrameReader({ role: 'server', codec, maxMessageBytes: 2 ** 40 }, {
-          onMessage: () => { delivered++; }, onControl: () => {}, onError: (e) => { throw e; },
-        });
-        return { impl, push: (c) => reader.push(c), take: () => { const n = delivered; delivered = 0; return n; } };
-      }),
+      ...ours.map(ourReader),
       { impl: 'ws+bufferutil', ...wsReader(wsNative) },
       { impl: 'ws-js', ...wsReader(wsJs) },
     ];
@@ -73,13 +76,7 @@ function largeReadCases() {
     const reads = [];
     for (let at = 0; at < wire.length; at += 65536) reads.push(wire.subarray(at, at + 65536));
     const readers = [
-      ...ours.map(({ impl, codec }) => {
-        let delivered = 0;
-        const reader = new FrameReader({ role: 'server', codec, maxMessageBytes: 2 ** 40 }, {
-          onMessage: () => { delivered++; }, onControl: () => {}, onError: (e) => { throw e; },
-        });
-        return { impl, push: (c) => reader.push(c), take: () => { const n = delivered; delivered = 0; return n; } };
-      }),
+      ...ours.map(ourReader),
       { impl: 'ws+bufferutil', ...wsReader(wsNative) },
     ];
     return readers.map(({ impl, push, take }) => ({

@@ -11,10 +11,9 @@ export type Transport = 'tcp' | 'h2';
 /** Every codec with every transport, for describe.each. */
 export const CODEC_TRANSPORTS = [['js', 'tcp'], ['wasm', 'tcp'], ['js', 'h2'], ['wasm', 'h2']] as const;
 
-let cert: { key: Buffer; cert: Buffer } | undefined;
-/** One self-signed certificate per test file. */
+/** One self-signed certificate per test file (selfSignedCert keeps it). */
 export function testCert(): { key: Buffer; cert: Buffer } {
-  return cert ??= selfSignedCert();
+  return selfSignedCert();
 }
 
 /** serve() over the transport: plain, or TLS with HTTP/2. */

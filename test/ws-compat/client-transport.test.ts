@@ -2,15 +2,12 @@
 // `agent` and `createConnection` (ws's doc/ws.md), 'redirect(url, req)' before a redirect is
 // followed, the 101 in 'upgrade' as an IncomingMessage has it, and 'unexpected-response'
 // with a chunked body. What holds for both is ws's behaviour; wasmws's stricter rules follow.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent as HttpAgent, createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { selfSignedCert } from '../helpers/handshake-peers';
 import { listen, once, ours, real, shutdown, type AnyServer } from './helpers';
 
 let servers: AnyServer[] = [];
@@ -38,17 +35,7 @@ async function readAll(res: AsyncIterable<Buffer>): Promise<Buffer> {
 /** Resolves with the close code; rejects on nothing. */
 const closed = (ws: any) => new Promise<number>((resolve) => ws.on('close', (code: number) => resolve(code)));
 
-let dir = '';
-let key: Buffer;
-let cert: Buffer;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wasmws-ws-transport-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-  key = readFileSync(join(dir, 'key.pem'));
-  cert = readFileSync(join(dir, 'cert.pem'));
-});
-afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+const { key, cert } = selfSignedCert();
 
 /** A wss:// WebSocketServer (ws's, the reference) on an https server with the test certificate. */
 async function secureServer(): Promise<{ url: string; wss: AnyServer }> {

@@ -1,30 +1,13 @@
 // wss:// through ws's options: a WebSocketServer on an https server (verifyClient sees
 // `secure: true`), and a client that trusts the self-signed certificate through `ca`, or
 // refuses it by default. The same on wasmws/ws and ws.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { selfSignedCert } from '../helpers/handshake-peers';
 import { once, ours, real } from './helpers';
 
-let dir = '';
-let key: Buffer;
-let cert: Buffer;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wasmws-ws-tls-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-  key = readFileSync(join(dir, 'key.pem'));
-  cert = readFileSync(join(dir, 'cert.pem'));
-});
-
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const { key, cert } = selfSignedCert();
 
 describe.each([ours, real])('$name over TLS', (impl) => {
   it('connects with ca, refuses an untrusted certificate, and verifyClient sees secure: true', async () => {

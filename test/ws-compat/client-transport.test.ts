@@ -2,29 +2,15 @@
 // `agent` and `createConnection` (ws's doc/ws.md), 'redirect(url, req)' before a redirect is
 // followed, the 101 in 'upgrade' as an IncomingMessage has it, and 'unexpected-response'
 // with a chunked body. What holds for both is ws's behaviour; wasmws's stricter rules follow.
-import { Agent as HttpAgent, createServer, type IncomingMessage, type Server } from 'node:http';
+import { Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { selfSignedCert } from '../helpers/handshake-peers';
-import { listen, once, ours, real, shutdown, type AnyServer } from './helpers';
+import { closeTracked, httpServer, listen, once, ours, real, tracked, type AnyServer } from './helpers';
 
-let servers: AnyServer[] = [];
-let http: Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map(shutdown));
-  await Promise.all(http.map((s) => new Promise((resolve) => { s.closeAllConnections?.(); s.close(resolve); })));
-  servers = [];
-  http = [];
-});
-
-async function httpServer(handler: (req: IncomingMessage, res: any) => void): Promise<string> {
-  const server = createServer(handler);
-  http.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+afterEach(closeTracked);
 
 async function readAll(res: AsyncIterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -42,15 +28,15 @@ async function secureServer(): Promise<{ url: string; wss: AnyServer }> {
   const server = createHttpsServer({ key, cert });
   const wss = new real.WebSocketServer({ server });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push(wss);
-  http.push(server as unknown as Server);
+  tracked.wss.push(wss);
+  tracked.http.push(server);
   return { url: `wss://localhost:${(server.address() as AddressInfo).port}`, wss };
 }
 
 describe.each([ours, real])('$name client transport and handshake events', (impl) => {
   it("'upgrade' carries the 101 as received: status, every header, set-cookie as an array, rawHeaders", async () => {
     const { url, wss } = await listen(real);
-    servers.push(wss);
+    tracked.wss.push(wss);
     wss.on('headers', (headers: string[]) => headers.push('Set-Cookie: a=1; Path=/', 'Set-Cookie: b=2', 'X-Trace: t1'));
     const ws = new impl.WebSocket(url);
     const opened = once(ws, 'open'); // ws emits open in the same turn as upgrade
@@ -87,7 +73,7 @@ describe.each([ours, real])('$name client transport and handshake events', (impl
 
   it("emits 'redirect(url, req)' before following; ws.url is the new URL; req.setHeader() reaches the next request", async () => {
     const { url, wss } = await listen(real);
-    servers.push(wss);
+    tracked.wss.push(wss);
     const redirector = await httpServer((_req, res) => { res.writeHead(302, { Location: `${url}/there` }); res.end(); });
     const order: string[] = [];
     wss.on('connection', (_socket: unknown, req: IncomingMessage) => order.push(`connection ${req.headers['x-hop']}`));
@@ -105,7 +91,7 @@ describe.each([ours, real])('$name client transport and handshake events', (impl
 
   it('createConnection opens the socket (called with host and port), for every hop', async () => {
     const { url, wss } = await listen(real);
-    servers.push(wss);
+    tracked.wss.push(wss);
     const seen: string[] = [];
     const ws = new impl.WebSocket(url, {
       createConnection: (options: { host: string; port: number | string }) => {
@@ -134,7 +120,7 @@ describe.each([ours, real])('$name client transport and handshake events', (impl
 
   it("an http.Agent's createConnection opens the socket, and an https.Agent's options (ca) apply", async () => {
     const { url, wss } = await listen(real);
-    servers.push(wss);
+    tracked.wss.push(wss);
     let made = 0;
     class Counting extends HttpAgent {
       override createConnection(...args: any[]): any {
@@ -182,7 +168,7 @@ describe('wasmws/ws client transport, where wasmws is stricter', () => {
 
   it('a redirect to another origin is refused when createConnection is set (ws would reuse the factory)', async () => {
     const { url, wss } = await listen(real);
-    servers.push(wss);
+    tracked.wss.push(wss);
     const redirector = await httpServer((_req, res) => { res.writeHead(307, { Location: `${url}/elsewhere` }); res.end(); });
     let calls = 0;
     const ws = new ours.WebSocket(redirector, {
@@ -203,7 +189,7 @@ describe('wasmws/ws client transport, where wasmws is stricter', () => {
   it("a same-origin redirect keeps the factory; 'redirect' sees the credentials dropped on another origin", async () => {
     let hits = 0;
     const { url, wss } = await listen(real);
-    servers.push(wss);
+    tracked.wss.push(wss);
     const same = await httpServer((req, res) => {
       hits++;
       if (req.url === '/first') { res.writeHead(301, { Location: '/second' }); res.end(); return; }
@@ -230,7 +216,7 @@ describe('wasmws/ws client transport, where wasmws is stricter', () => {
 
   it("a 'redirect' listener that throws or calls req.destroy(err) stops the handshake with that error", async () => {
     const { url, wss } = await listen(real);
-    servers.push(wss);
+    tracked.wss.push(wss);
     const redirector = await httpServer((_req, res) => { res.writeHead(302, { Location: url }); res.end(); });
     const ws = new ours.WebSocket(redirector, { followRedirects: true });
     ws.on('redirect', (_url: string, req: any) => req.destroy(new Error('not there')));

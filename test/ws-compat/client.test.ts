@@ -1,26 +1,11 @@
 // The client (`new WebSocket(address, protocols, options)`, ws's doc/ws.md): argument
 // checks, options that reach the request, handshake failures and their event order, and a
 // peer's protocol violation. Scenarios that ws shares run on both implementations.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listen, once, ours, real, shutdown, sleep, type AnyServer } from './helpers';
+import { closeTracked, httpServer, listen, once, ours, real, tracked, sleep } from './helpers';
 
-let servers: AnyServer[] = [];
-let http: (Server | NetServer)[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map(shutdown));
-  await Promise.all(http.map((s) => new Promise((resolve) => { (s as Server).closeAllConnections?.(); s.close(resolve); })));
-  servers = [];
-  http = [];
-});
-
-async function httpServer(handler: (req: IncomingMessage, res: any) => void): Promise<string> {
-  const server = createServer(handler);
-  http.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+afterEach(closeTracked);
 
 /** Records the events a client emits, in order, until 'close'. */
 function record(ws: any): Promise<string[]> {
@@ -42,7 +27,7 @@ describe.each([ours, real])('$name client', (impl) => {
 
   it('throws on send() while connecting, and is CONNECTING until open', async () => {
     const { url, wss } = await listen(impl);
-    servers.push(wss);
+    tracked.wss.push(wss);
     const ws = new impl.WebSocket(url);
     expect(ws.readyState).toBe(0);
     expect(() => ws.send('early')).toThrow(/CONNECTING/);
@@ -53,7 +38,7 @@ describe.each([ours, real])('$name client', (impl) => {
 
   it('sends headers and origin; takes (url, options) without protocols; offers subprotocols', async () => {
     const { url, wss } = await listen(impl);
-    servers.push(wss);
+    tracked.wss.push(wss);
     const first = new impl.WebSocket(url, { headers: { 'X-Token': 'abc' }, origin: 'https://app.example' });
     const [, req] = await once(wss, 'connection');
     expect(req.headers['x-token']).toBe('abc');
@@ -68,7 +53,7 @@ describe.each([ours, real])('$name client', (impl) => {
 
   it('sends the URL\'s credentials, or the auth option, as Basic Authorization (a header given wins)', async () => {
     const { url, wss } = await listen(real);
-    servers.push(wss);
+    tracked.wss.push(wss);
     const authOf = async (address: string, options: Record<string, unknown> = {}) => {
       const accepted = once(wss, 'connection');
       const ws = new impl.WebSocket(address, options);
@@ -87,7 +72,7 @@ describe.each([ours, real])('$name client', (impl) => {
 
   it('emits upgrade, then open, then close', async () => {
     const { url, wss } = await listen(impl);
-    servers.push(wss);
+    tracked.wss.push(wss);
     const ws = new impl.WebSocket(url);
     const events = record(ws);
     await once(ws, 'open');
@@ -132,7 +117,7 @@ describe.each([ours, real])('$name client', (impl) => {
 
   it('close() while connecting: error, then close 1006', async () => {
     const { url, wss } = await listen(impl);
-    servers.push(wss);
+    tracked.wss.push(wss);
     const ws = new impl.WebSocket(url);
     const events = record(ws);
     ws.close();
@@ -141,7 +126,7 @@ describe.each([ours, real])('$name client', (impl) => {
 
   it.each(['close', 'terminate'])('%s() while connecting: CLOSING at once; send() and ping() then do not throw, their callbacks get the error', async (method) => {
     const { url, wss } = await listen(impl);
-    servers.push(wss);
+    tracked.wss.push(wss);
     const ws = new impl.WebSocket(url);
     ws.on('error', () => {});
     const closed = once(ws, 'close');
@@ -157,7 +142,7 @@ describe.each([ours, real])('$name client', (impl) => {
 
   it('handshakeTimeout: a server that never answers is an error, then close 1006', async () => {
     const silent = createNetServer((socket: Socket) => socket.on('data', () => {}));
-    http.push(silent);
+    tracked.http.push(silent);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const ws = new impl.WebSocket(`ws://127.0.0.1:${(silent.address() as AddressInfo).port}`, { handshakeTimeout: 100 });
     expect(await record(ws)).toEqual(['error', 'close 1006']);
@@ -165,7 +150,7 @@ describe.each([ours, real])('$name client', (impl) => {
 
   it('maxPayload: a bigger message is an error on the client (a WS_ERR_ code), close 1006; the server sees 1009', async () => {
     const { url, wss } = await listen(impl);
-    servers.push(wss);
+    tracked.wss.push(wss);
     const ws = new impl.WebSocket(url, { maxPayload: 8 });
     const [peer] = await once(wss, 'connection');
     if (ws.readyState === 0) await once(ws, 'open');
@@ -180,7 +165,7 @@ describe.each([ours, real])('$name client', (impl) => {
 
   it('perMessageDeflate: false offers no extension', async () => {
     const { url, wss } = await listen(impl, { perMessageDeflate: true });
-    servers.push(wss);
+    tracked.wss.push(wss);
     const ws = new impl.WebSocket(url, { perMessageDeflate: false });
     await once(ws, 'open');
     expect(ws.extensions).toBe('');
@@ -189,7 +174,7 @@ describe.each([ours, real])('$name client', (impl) => {
 
   it('followRedirects follows a 302 to the WebSocket server', async () => {
     const { url, wss } = await listen(impl);
-    servers.push(wss);
+    tracked.wss.push(wss);
     const redirector = await httpServer((_req, res) => { res.writeHead(302, { Location: `${url.replace('ws', 'http')}/there` }); res.end(); });
     const ws = new impl.WebSocket(`${redirector}/here`, { followRedirects: true });
     const [, req] = await once(wss, 'connection');
@@ -208,7 +193,7 @@ describe('wasmws/ws client, where wasmws is stricter or differs', () => {
 
   it('fails invalid UTF-8 at once: error (WS_ERR_INVALID_UTF8), close 1006, and the peer sees 1007', async () => {
     const { url, wss } = await listen(real);
-    servers.push(wss);
+    tracked.wss.push(wss);
     const ws = new ours.WebSocket(url);
     const [peer] = await once(wss, 'connection');
     await sleep(10);
@@ -225,7 +210,7 @@ describe('wasmws/ws client, where wasmws is stricter or differs', () => {
 
   it('a message listener that throws does not crash: the connection closes with 1011', async () => {
     const { url, wss } = await listen(real);
-    servers.push(wss);
+    tracked.wss.push(wss);
     const ws = new ours.WebSocket(url);
     const [peer] = await once(wss, 'connection');
     ws.on('message', () => { throw new Error('listener bug'); });
@@ -240,7 +225,7 @@ describe('wasmws/ws client, where wasmws is stricter or differs', () => {
 describe('wasmws/ws readyState once the core is closing', () => {
   it('is CLOSING as soon as the peer\'s close frame is in, before the close event; send() then fails with readyState 2', async () => {
     const { url, wss } = await listen(ours);
-    servers.push(wss);
+    tracked.wss.push(wss);
     const client = new real.WebSocket(url);
     const [server] = await once(wss, 'connection');
     await once(client, 'open');
@@ -265,7 +250,7 @@ describe('wasmws/ws callbacks that throw', () => {
     ['an open listener', null],
   ])('%s: no crash, close 1011, the error is emitted', async (_label, act) => {
     const { url, wss } = await listen(real);
-    servers.push(wss);
+    tracked.wss.push(wss);
     const ws = new ours.WebSocket(url);
     const peerClosing = new Promise<any[]>((resolve) => wss.once('connection', (peer: any) => peer.once('close', (...args: any[]) => resolve(args))));
     const opened = once(ws, 'open');

@@ -1,7 +1,8 @@
 // Shared by the ws-compat tests: the same scenario runs on wasmws/ws and on the real ws
 // package, so an assertion that holds for both is ws's behaviour, not a guess at it.
 import type { EventEmitter } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import RealWebSocket, { WebSocketServer as RealWebSocketServer } from 'ws';
 import { WebSocket as OurWebSocket, WebSocketServer as OurWebSocketServer } from '../../src/ws/index';
 
@@ -57,3 +58,23 @@ export async function connectPair(server: Impl, client: Impl, serverOptions: Rec
 
 /** Resolves after `ms` (for "nothing happens" checks, kept short). */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Servers a test started: `afterEach(closeTracked)` shuts them down (ws-style servers first). */
+export const tracked = { wss: [] as AnyServer[], http: [] as (HttpServer | NetServer)[] };
+
+/** Shuts down and forgets every tracked server. */
+export async function closeTracked(): Promise<void> {
+  const { wss, http } = tracked;
+  tracked.wss = [];
+  tracked.http = [];
+  await Promise.all(wss.map(shutdown));
+  await Promise.all(http.map((s) => new Promise((resolve) => { (s as HttpServer).closeAllConnections?.(); s.close(resolve); })));
+}
+
+/** A tracked HTTP server on a free loopback port, as the ws:// URL of it. */
+export async function httpServer(handler: (req: IncomingMessage, res: any) => void): Promise<string> {
+  const server = createHttpServer(handler);
+  tracked.http.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}

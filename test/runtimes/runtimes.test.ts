@@ -30,7 +30,7 @@ beforeAll(() => {
   cpSync(join(root, 'dist'), join(dir, 'node_modules', 'wasmws', 'dist'), { recursive: true });
   cpSync(join(root, 'package.json'), join(dir, 'node_modules', 'wasmws', 'package.json'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', dependencies: { wasmws: '*' } }));
-  for (const file of ['suite.mjs', 'native.mjs', 'transport.mjs']) cpSync(join(__dirname, file), join(dir, file));
+  for (const file of ['checks.mjs', 'suite.mjs', 'native.mjs', 'transport.mjs']) cpSync(join(__dirname, file), join(dir, file));
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
     '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
   // The same suite with Deno's `npm:` specifiers.

@@ -17,27 +17,13 @@ import { createServer as createHttpsServer } from 'node:https';
 import { connect } from 'node:net';
 import { dial, prepare, serve, Upgrader, WebSocket } from 'wasmws';
 import { selectCodec } from 'wasmws/codec';
+import { bytes, checker, same } from './checks.mjs';
 
 const runtime = typeof Deno !== 'undefined' ? `deno ${Deno.version.deno}` : typeof Bun !== 'undefined' ? `bun ${Bun.version}` : `node ${process.version}`;
 const [mode, ...args] = process.argv.slice(2);
 // WASMWS_TRANSPORT=node|native: the sockets serve() and dial() use (native: Bun's and Deno's own).
 const transport = process.env.WASMWS_TRANSPORT || undefined;
-
-function check(condition, message) {
-  if (!condition) throw new Error(`${runtime}: ${message}`);
-}
-
-function bytes(size, seed = 1) {
-  const out = new Uint8Array(size);
-  for (let i = 0; i < size; i++) out[i] = (i * 31 + seed) & 0xff;
-  return out;
-}
-
-function same(a, b) {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+const check = checker(runtime);
 
 async function echo(conn) {
   try {

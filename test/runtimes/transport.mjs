@@ -9,25 +9,11 @@
 import { createHash } from 'node:crypto';
 import { connect, createServer } from 'node:net';
 import { dial, serve } from 'wasmws';
+import { bytes, checker, same } from './checks.mjs';
 
 const runtime = typeof Deno !== 'undefined' ? 'deno' : typeof Bun !== 'undefined' ? 'bun' : 'node';
 const transport = process.argv[2];
-
-function check(condition, message) {
-  if (!condition) throw new Error(`${runtime} ${transport}: ${message}`);
-}
-
-function bytes(size, seed) {
-  const out = new Uint8Array(size);
-  for (let i = 0; i < size; i++) out[i] = (i * 31 + seed) & 0xff;
-  return out;
-}
-
-function same(a, b) {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+const check = checker(`${runtime} ${transport}`);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const withTimeout = (promise, ms, what) => Promise.race([promise, sleep(ms).then(() => { throw new Error(`${what}: not within ${ms} ms`); })]);

@@ -5,13 +5,11 @@ import { HandshakeError, TimeoutError, WebSocketError } from './errors';
 import { clientOffer } from './extensions/deflate-negotiation';
 import { formatExtension } from './extensions/extension-header';
 import { agreedDeflate } from './handshake/client';
+import { readUpTo } from './handshake/exchange';
 import { proxyFor } from './handshake/proxy';
 import { headerValue, isToken } from './handshake/tokens';
 import { Http2StreamSocket } from './transport/http2-stream';
 import { acquire, openSession, release, type PooledSession } from './transport/http2-sessions';
-
-/** Response body bytes kept on a HandshakeError. */
-const MAX_ERROR_BODY_BYTES = 4096;
 
 /** Request headers HTTP/2 forbids or that the extended CONNECT sets itself (RFC 9113 §8.2.2). */
 const NOT_SENT = new Set(['connection', 'upgrade', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'host',
@@ -77,7 +75,7 @@ async function openWebSocket(entry: PooledSession, target: URL, options: DialOpt
     const response = await interruptible(responseOf(stream), options.signal, timeoutMs, target);
     const status = Number(response[':status']);
     const flat = flatten(response);
-    if (status !== 200) throw new HandshakeError(`expected :status 200, got ${status}`, status, flat, await readBody(stream));
+    if (status !== 200) throw new HandshakeError(`expected :status 200, got ${status}`, status, flat, await readUpTo(stream, new Uint8Array(0)));
     const subprotocol = flat['sec-websocket-protocol'] ?? '';
     if (subprotocol && !offered.includes(subprotocol)) throw new HandshakeError(`the server chose subprotocol ${subprotocol}, which was not offered`, status, flat);
     const extensions = flat['sec-websocket-extensions'] ?? '';
@@ -122,26 +120,4 @@ function flatten(headers: IncomingHttpHeaders): Record<string, string> {
     if (!name.startsWith(':') && value !== undefined) out[name] = headerValue(value) ?? '';
   }
   return out;
-}
-
-/** Up to 4 KiB of an error response's body, waiting at most 500 ms for it. */
-function readBody(stream: ClientHttp2Stream): Promise<Uint8Array> {
-  return new Promise((resolve) => {
-    const parts: Buffer[] = [];
-    let have = 0;
-    const finish = () => {
-      clearTimeout(timer);
-      stream.off('data', onData);
-      resolve(new Uint8Array(Buffer.concat(parts).subarray(0, MAX_ERROR_BODY_BYTES)));
-    };
-    const onData = (chunk: Buffer) => {
-      parts.push(chunk);
-      have += chunk.length;
-      if (have >= MAX_ERROR_BODY_BYTES) finish();
-    };
-    const timer = setTimeout(finish, 500);
-    stream.on('data', onData);
-    stream.once('end', finish);
-    stream.once('close', finish);
-  });
 }

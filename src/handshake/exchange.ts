@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { HandshakeError } from '../errors';
 import { flatten } from './client';
 import { ChunkedDecoder } from './chunked';
@@ -68,11 +69,19 @@ export function readBody(socket: Socket, head: HttpHead): Promise<Uint8Array> {
   const fields = flatten(head.headers);
   if (/(^|,)\s*chunked\s*$/i.test(fields['transfer-encoding'] ?? '')) return readChunked(socket, head.rest);
   const declared = Number(fields['content-length'] ?? MAX_ERROR_BODY_BYTES);
-  const wanted = Math.min(Number.isFinite(declared) ? declared : MAX_ERROR_BODY_BYTES, MAX_ERROR_BODY_BYTES);
-  const parts: Uint8Array[] = [head.rest.subarray(0, wanted)];
+  return readUpTo(socket, head.rest, Math.min(Number.isFinite(declared) ? declared : MAX_ERROR_BODY_BYTES, MAX_ERROR_BODY_BYTES));
+}
+
+/**
+ * Up to `wanted` (at most 4 KiB) bytes of a body: those already in `rest`, then the
+ * stream's, waiting at most 500 ms; never rejects. dialHttp2 reads an error response's
+ * body from its stream with it.
+ */
+export function readUpTo(stream: Readable, rest: Uint8Array, wanted = MAX_ERROR_BODY_BYTES): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [rest.subarray(0, wanted)];
   let have = parts[0].length;
   if (have >= wanted) return Promise.resolve(parts[0].slice());
-  return collect(socket, (chunk) => {
+  return collect(stream, (chunk) => {
     parts.push(chunk);
     have += chunk.length;
     return have >= wanted;
@@ -87,14 +96,15 @@ function readChunked(socket: Socket, rest: Uint8Array): Promise<Uint8Array> {
   return collect(socket, (chunk) => { decoder.push(chunk); return decoder.done; }, body);
 }
 
-/** Feeds the socket's data to `take` until it says done, the stream ends or errs, or 500 ms pass. */
-function collect(socket: Socket, take: (chunk: Uint8Array) => boolean, result: () => Uint8Array): Promise<Uint8Array> {
+/** Feeds the stream's data to `take` until it says done, the stream ends, errs or closes, or 500 ms pass. */
+function collect(socket: Readable, take: (chunk: Uint8Array) => boolean, result: () => Uint8Array): Promise<Uint8Array> {
   return new Promise((resolve) => {
     const finish = () => {
       clearTimeout(timer);
       socket.off('data', onData);
       socket.off('end', finish);
       socket.off('error', finish);
+      socket.off('close', finish);
       resolve(result());
     };
     const onData = (chunk: Uint8Array) => { if (take(chunk)) finish(); };
@@ -102,6 +112,7 @@ function collect(socket: Socket, take: (chunk: Uint8Array) => boolean, result: (
     socket.on('data', onData);
     socket.once('end', finish);
     socket.once('error', finish); // a reset mid-body ends the body; unheard, it would crash the process
+    socket.once('close', finish); // an HTTP/2 stream reset (RST_STREAM) closes without an end
     socket.resume();
   });
 }

@@ -66,7 +66,7 @@ export class InflatePipeline {
       // message's bytes as its content.
       bytes = data.length === 0 ? data : await this.deflate.decompress(data, this.maxMessageBytes);
     } catch (err) {
-      return this.stop(slot, err instanceof ProtocolError ? err : new ProtocolError('WS_ERR_INFLATE_FAILED', 1007, String(err), { cause: err }));
+      return this.stop(slot, inflateError(err));
     }
     this.deliver(slot, type, bytes);
   }
@@ -77,7 +77,7 @@ export class InflatePipeline {
     try {
       bytes = data.length === 0 ? data : this.deflate.decompressNow(data, this.maxMessageBytes);
     } catch (err) {
-      this.stop(slot, err instanceof ProtocolError ? err : new ProtocolError('WS_ERR_INFLATE_FAILED', 1007, String(err), { cause: err }));
+      this.stop(slot, inflateError(err));
       return true;
     }
     if (bytes === undefined) return false;
@@ -104,4 +104,9 @@ export class InflatePipeline {
     this.inbox.cancel(slot, new CloseError(error.closeCode, error.message, false, { cause: error }));
     this.fail(error);
   }
+}
+
+/** What zlib threw, as the 1007 the peer gets (a ProtocolError already says which code: 1009 past the size limit). */
+function inflateError(err: unknown): ProtocolError {
+  return err instanceof ProtocolError ? err : new ProtocolError('WS_ERR_INFLATE_FAILED', 1007, String(err), { cause: err });
 }

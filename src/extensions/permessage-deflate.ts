@@ -240,12 +240,12 @@ export class PerMessageDeflate {
       const onData = (chunk: Uint8Array) => {
         total += chunk.length;
         if (total > maxBytes) {
-          finish(new ProtocolError('WS_ERR_MESSAGE_TOO_BIG', 1009, `inflated message larger than ${maxBytes} bytes`));
+          finish(tooBig(maxBytes));
           return;
         }
         parts.push(chunk);
       };
-      const onError = (err: Error) => finish(new ProtocolError('WS_ERR_INFLATE_FAILED', 1007, `invalid compressed data: ${err.message}`));
+      const onError = (err: Error) => finish(corrupt(err));
       // A final block (BFINAL) ends the zlib stream: the next message starts a new one.
       const onEnd = () => {
         ended = true;
@@ -291,8 +291,8 @@ export class PerMessageDeflate {
     } catch (error) {
       inflate.close(); // unusable now (the connection is failing anyway)
       if (inflate === this.inflate) this.inflate = null;
-      if (error instanceof RangeError) throw new ProtocolError('WS_ERR_MESSAGE_TOO_BIG', 1009, `inflated message larger than ${maxBytes} bytes`);
-      throw new ProtocolError('WS_ERR_INFLATE_FAILED', 1007, `invalid compressed data: ${(error as Error).message}`);
+      if (error instanceof RangeError) throw tooBig(maxBytes);
+      throw corrupt(error as Error);
     }
     // A final block (BFINAL) ended the zlib stream: the next message starts a new one.
     if (output.ended) {
@@ -324,4 +324,14 @@ export class PerMessageDeflate {
     this.chain = result.then(settled, settled);
     return result;
   }
+}
+
+/** An inflated message past the limit (1009), from either inflate path. */
+function tooBig(maxBytes: number): ProtocolError {
+  return new ProtocolError('WS_ERR_MESSAGE_TOO_BIG', 1009, `inflated message larger than ${maxBytes} bytes`);
+}
+
+/** What zlib refused (1007), from either inflate path. */
+function corrupt(error: Error): ProtocolError {
+  return new ProtocolError('WS_ERR_INFLATE_FAILED', 1007, `invalid compressed data: ${error.message}`);
 }

@@ -16,6 +16,8 @@ import { concat } from '../helpers/reader';
 const params = (serverNoContextTakeover: boolean, clientNoContextTakeover: boolean) =>
   ({ serverNoContextTakeover, clientNoContextTakeover, serverMaxWindowBits: 15, clientMaxWindowBits: 15 });
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
+/** A message's bytes as hex, less a trailing empty stored block the stream API may add. */
+const withoutEmptyBlock = (b: Uint8Array) => { const hex = hexOf(b); return hex.endsWith('0000ffff00') ? hex.slice(0, -10) : hex; };
 
 /** JSON-like text of about `size` bytes (compresses like the bench's), varied by `seed`. */
 function jsonish(size: number, seed: number): Uint8Array {
@@ -65,7 +67,10 @@ describe('sync zlib (zlib-sync.ts)', () => {
         if (awaitEach) await results[results.length - 1];
       }
       const got = await Promise.all(results);
-      expect(got.map(hexOf)).toEqual(expected.map(hexOf));
+      // The stream API sometimes ends a message with one more, empty, stored block after its
+      // sync flush (5 bytes, 00 00 ff ff then 00 once the tail is trimmed); writeSync does not.
+      // Both inflate alike (checked below); apart from that block the bytes must be the same.
+      expect(got.map(withoutEmptyBlock)).toEqual(expected.map(withoutEmptyBlock));
       if (inputs[0].length <= SYNC_DEFLATE_MAX_BYTES) expect(sync).toBeGreaterThan(0);
       deflate.close();
       // Inflating: the same, now or async, gives the messages back in order.

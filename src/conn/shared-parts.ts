@@ -22,6 +22,16 @@ const writers = new Map<FrameCodec, Map<string, FrameWriter>>();
  * client's mask key is drawn per frame), so connections alike share one.
  */
 export function sharedWriter(codec: FrameCodec, role: Role, maxFrameBytes: number): FrameWriter {
+  // A server's connections all ask for the same one: found without building the key.
+  if (last !== null && last.codec === codec && last.role === role && last.maxFrameBytes === maxFrameBytes) return last.writer;
+  const writer = lookUp(codec, role, maxFrameBytes);
+  last = { codec, role, maxFrameBytes, writer };
+  return writer;
+}
+
+let last: { codec: FrameCodec; role: Role; maxFrameBytes: number; writer: FrameWriter } | null = null;
+
+function lookUp(codec: FrameCodec, role: Role, maxFrameBytes: number): FrameWriter {
   let byCodec = writers.get(codec);
   if (byCodec === undefined) writers.set(codec, (byCodec = new Map()));
   const key = `${role} ${maxFrameBytes}`;

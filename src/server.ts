@@ -338,7 +338,8 @@ export function serve(options: ServeOptions, handler: ServeHandler | CallbackHan
       if (head === undefined) return;
       done();
       const [method, url, version] = head.startLine;
-      const request = new ServerRequest(method, url, head.headers, head.headerText);
+      // 'GET' (the only method upgraded) as the one shared literal: not a string per connection.
+      const request = new ServerRequest(method === 'GET' ? 'GET' : method, url, head.headers, head.headerText);
       if (options.path !== undefined && url.split('?')[0] !== options.path) {
         upgrader.reject(socket as Duplex, new HandshakeError(`no WebSocket endpoint at ${url.split('?')[0]}`, 404), request);
         return;

@@ -223,23 +223,45 @@ function printHandlerError(error: unknown): void {
 }
 
 /**
+ * What a server does when a handler ends, made once per server: each connection's async
+ * handler gets the two bound to its Conn (two bound functions; closures would add a context
+ * each connection holds for as long as its handler runs).
+ */
+interface HandlerEnds {
+  readonly onHandlerError: (error: unknown, conn: Conn) => void;
+  /** The handler's promise fulfilled (`this`: its Conn). */
+  settled(this: Conn): void;
+  /** The handler threw or its promise rejected (`this`: its Conn). */
+  failed(this: Conn, error: unknown): void;
+}
+
+function handlerEnds(onHandlerError: (error: unknown, conn: Conn) => void): HandlerEnds {
+  return {
+    onHandlerError,
+    settled(this: Conn) {
+      closeLeftOpen(this, CloseCode.Normal, '');
+    },
+    failed(this: Conn, error: unknown) {
+      closeLeftOpen(this, CloseCode.InternalError, 'handler failed');
+      callListener(onHandlerError, [error, this], ignoreError);
+    },
+  };
+}
+
+/**
  * Runs the application's handler. A handler that returns a promise (an async handler) owns
  * the connection until the promise settles: fulfilled with the connection still open, serve
  * closes it with 1000; rejected (or thrown), with 1011, and the error goes to onHandlerError.
  * A handler that returns anything else (a plain function that hands the connection to a hub
  * or a list of its own) gives it to the application, and serve does not close it.
  */
-function runHandler(handler: ServeHandler | CallbackHandler, conn: Conn, onHandlerError: (error: unknown, conn: Conn) => void): void {
-  if (typeof handler !== 'function') return conn.deliverTo(handler, onHandlerError);
-  const failed = (error: unknown) => {
-    closeLeftOpen(conn, CloseCode.InternalError, 'handler failed');
-    callListener(onHandlerError, [error, conn], ignoreError);
-  };
+function runHandler(handler: ServeHandler | CallbackHandler, conn: Conn, ends: HandlerEnds): void {
+  if (typeof handler !== 'function') return conn.deliverTo(handler, ends.onHandlerError);
   try {
     const result: unknown = handler(conn);
-    if (isThenable(result)) result.then(() => closeLeftOpen(conn, CloseCode.Normal, ''), failed);
+    if (isThenable(result)) result.then(ends.settled.bind(conn), ends.failed.bind(conn));
   } catch (err) {
-    failed(err);
+    ends.failed.call(conn, err);
   }
 }
 
@@ -279,13 +301,13 @@ export function serve(options: ServeOptions, handler: ServeHandler | CallbackHan
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
   const deadlines = new Deadlines<Socket | NativeSocket>(handshakeTimeoutMs);
   const maxHeadBytes = options.maxHeadBytes ?? 16 * 1024;
-  const onHandlerError = options.onHandlerError ?? printHandlerError;
+  const ends = handlerEnds(options.onHandlerError ?? printHandlerError);
 
   const forget = (conn: Conn) => connections.delete(conn);
   if (options.tls) {
     return serveSecure(options, upgrader, {
       connections, forget, closeConnections,
-      accept: (conn) => { connections.add(conn); runHandler(handler, conn, onHandlerError); },
+      accept: (conn) => { connections.add(conn); runHandler(handler, conn, ends); },
     });
   }
 
@@ -316,7 +338,8 @@ export function serve(options: ServeOptions, handler: ServeHandler | CallbackHan
       if (head === undefined) return;
       done();
       const [method, url, version] = head.startLine;
-      const request = new ServerRequest(method, url, head.headers, head.headerText);
+      // 'GET' (the only method upgraded) as the one shared literal: not a string per connection.
+      const request = new ServerRequest(method === 'GET' ? 'GET' : method, url, head.headers, head.headerText);
       if (options.path !== undefined && url.split('?')[0] !== options.path) {
         upgrader.reject(socket as Duplex, new HandshakeError(`no WebSocket endpoint at ${url.split('?')[0]}`, 404), request);
         return;
@@ -324,8 +347,9 @@ export function serve(options: ServeOptions, handler: ServeHandler | CallbackHan
       const conn = upgrader.complete(request, version.slice(5), socket as unknown as ConnSocket & Socket, head.rest, forget);
       if (conn === null) return;
       request.compact();
+      socket.off('error', ignoreError); // the Conn listens now: one listener less to hold
       connections.add(conn);
-      runHandler(handler, conn, onHandlerError);
+      runHandler(handler, conn, ends);
     };
     const onClose = () => done();
     socket.on('data', onData);

@@ -6,6 +6,7 @@ import { CloseCode } from '../protocol/close-code';
 import { deliverToCallbacks, type CallbackHandler, type HandlerErrorListener } from './callback-delivery';
 import { ConnCore, type CloseInfo, type ConnSocket } from './core';
 import type { WriteCallback } from './completions';
+import type { Inbox } from './inbox';
 import type { MessageReader } from './message-reader';
 import type { MessageWriter } from './message-writer';
 import type { Sendable, SendOptions } from './sender';
@@ -15,6 +16,29 @@ export type { WriteCallback } from './completions';
 
 /** send()'s default: one shared object, not one per call (a broadcast sends thousands a turn). */
 const NO_SEND_OPTIONS: SendOptions = Object.freeze({});
+
+/**
+ * What `for await (… of conn)` iterates with: one small object whose methods are on the
+ * prototype. A suspended loop holds it for the connection's life, and an object literal
+ * with three closures (and a computed method's name string) cost ~370 bytes a connection.
+ */
+class ConnIterator implements AsyncIterableIterator<Message> {
+  constructor(private readonly inbox: Inbox) {}
+
+  /** The iteration itself (see Inbox.next). */
+  next(): Promise<IteratorResult<Message>> {
+    return this.inbox.next();
+  }
+
+  /** Leaving the loop early neither closes the connection nor drops a message. */
+  return(value?: unknown): Promise<IteratorResult<Message>> {
+    return Promise.resolve({ done: true, value });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
+    return this;
+  }
+}
 
 /** The upgrade request as the server saw it. */
 export interface UpgradeRequest {
@@ -133,12 +157,7 @@ export class Conn implements AsyncIterable<Message> {
    * an async handler returns.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
-    const inbox = this.core.inbox;
-    return {
-      next: () => inbox.next(), // the iteration itself (see Inbox.next)
-      return: (value?: unknown) => Promise.resolve({ done: true, value }),
-      [Symbol.asyncIterator]() { return this; },
-    };
+    return new ConnIterator(this.core.inbox);
   }
 
   /**

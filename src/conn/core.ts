@@ -7,7 +7,7 @@ import type { MessageSink } from '../frame/assembler';
 import { encodeClosePayload, fitCloseReason, parseClosePayload } from '../frame/close';
 import { Message, messageType } from '../frame/message';
 import { FrameReader, type FrameHandler, type Role } from '../frame/reader';
-import { FrameWriter } from '../frame/writer';
+import type { FrameWriter } from '../frame/writer';
 import { resolveConnOptions, type ConnOptions, type ResolvedConnOptions } from '../options';
 import { CloseCode } from '../protocol/close-code';
 import { closeInfoOf, type CloseInfo } from './close-info';
@@ -21,6 +21,7 @@ import { ControlFrames, type ControlHost } from './control-frames';
 import { handled, Outbox } from './outbox';
 import { bindSocket, type ConnSocket, type SocketEvents } from './socket-binding';
 import { Sender, type Sendable, type SenderHost, type SendOptions } from './sender';
+import { closeErrorWithoutStack, HALTED, sharedWriter, type ReadSide } from './shared-parts';
 import type { Conn } from './connection';
 
 export type { CloseInfo } from './close-info';
@@ -47,7 +48,9 @@ const HOLDER_HEAD = 8; // the handshake's trailing frames wait for the end of th
  * The protocol state machine behind a Conn: frames in and out, control frames, the close
  * handshake, flow control. It is its parts' one listener — frame reader, keepalive, sender,
  * socket — through methods rather than closures, because an idle connection should cost
- * little more than its socket (thousands of them sit in a chat server).
+ * little more than its socket (thousands of them sit in a chat server). For the same reason
+ * the parts are made when first needed: the frame reader on the first frame, the outbox,
+ * sender and control frames on the first send, ping or close; the frame writer is shared.
  *
  *   close handshake (RFC 6455 §7):
  *
@@ -57,16 +60,17 @@ const HOLDER_HEAD = 8; // the handshake's trailing frames wait for the end of th
  *     no answer within closeTimeoutMs: TCP destroyed, wasClean = false
  */
 export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, FlowControl, CompletionHost, ControlHost, SocketEvents {
-  readonly control: ControlFrames;
   readonly socket: ConnSocket;
   readonly inbox: Inbox;
   private readonly role: Role;
   private readonly options: ResolvedConnOptions;
   private readonly codec: FrameCodec;
-  private readonly reader: FrameReader;
   private readonly writer: FrameWriter;
-  private readonly outbox: Outbox;
-  private readonly sender: Sender;
+  // Made on first use (see the getters below); HALTED stands in for a reader halted unmade.
+  private reader: ReadSide | null = null;
+  private madeOutbox: Outbox | null = null;
+  private madeSender: Sender | null = null;
+  private madeControl: ControlFrames | null = null;
   private readonly keepalive: Keepalive | undefined;
   private readonly deflate: PerMessageDeflate | undefined;
   private readonly inflater: InflatePipeline | undefined;
@@ -93,19 +97,12 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     this.options = resolveConnOptions(init.options ?? {}, init.role);
     this.codec = selectCodec(this.options.codec);
     this.deflate = init.deflate;
-    this.reader = new FrameReader({
-      role: this.role, codec: this.codec, allowRsv1: this.deflate !== undefined,
-      maxMessageBytes: this.options.maxMessageBytes, maxFragments: this.options.maxFragments,
-    }, this);
-    this.writer = new FrameWriter({ role: this.role, codec: this.codec, maxFrameBytes: this.options.maxFrameBytes });
+    this.writer = sharedWriter(this.codec, this.role, this.options.maxFrameBytes);
     this.inbox = new Inbox(this.options.maxReadBufferBytes, this);
-    this.outbox = new Outbox(this.socket, this);
-    this.sender = new Sender(this.writer, this.outbox, this.deflate, this.options, this);
     this.inflater = this.deflate && new InflatePipeline(
       this.deflate, this.codec, this.options.maxMessageBytes, this.inbox,
       (error) => this.fail(error.closeCode, error.message, error),
     );
-    this.control = new ControlFrames(this.writer, this.outbox, this.options, this);
     this.keepalive = needsKeepalive(this.options) ? new Keepalive(this.options, this) : undefined;
 
     const socket = this.socket;
@@ -120,6 +117,38 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     // Dead already (the client hung up while upgrade() awaited): 'end'/'close' came before us.
     if (socket.destroyed) defer(() => this.finish());
     else if (socket.readableEnded || socket.writable === false) defer(() => this.onPeerEnd());
+  }
+
+  // ── the parts made on first use ───────────────────────────────────────────────────
+
+  /** Pings, pongs and their listeners (Conn.onPing/onPong). */
+  get control(): ControlFrames {
+    return this.madeControl ??= new ControlFrames(this.writer, this.outbox, this.options, this);
+  }
+
+  /** Made closed once the connection is: nothing is written after that. */
+  private get outbox(): Outbox {
+    if (this.madeOutbox === null) {
+      this.madeOutbox = new Outbox(this.socket, this);
+      if (this.state === 'closed') this.madeOutbox.close(new AlreadyClosedError());
+    }
+    return this.madeOutbox;
+  }
+
+  private get sender(): Sender {
+    return this.madeSender ??= new Sender(this.writer, this.outbox, this.deflate, this.options, this);
+  }
+
+  private makeReader(): FrameReader {
+    return new FrameReader({
+      role: this.role, codec: this.codec, allowRsv1: this.deflate !== undefined,
+      maxMessageBytes: this.options.maxMessageBytes, maxFragments: this.options.maxFragments,
+    }, this);
+  }
+
+  /** Stops reading for good (a reader not made yet never will be). */
+  private haltReading(): void {
+    (this.reader ??= HALTED).halt();
   }
 
   // ── the Conn's operations ─────────────────────────────────────────────────────────
@@ -153,7 +182,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   }
 
   get bufferedAmount(): number {
-    return this.outbox.bufferedAmount;
+    return this.madeOutbox !== null ? this.madeOutbox.bufferedAmount : this.socket.writableLength;
   }
 
   get readyState(): State {
@@ -180,9 +209,9 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     // Frames already encoded go first (as ws's synchronous writes would): a send() resolved
     // under the high-water mark is only queued until the end of the turn. What is still
     // compressing is dropped.
-    if (!this.socket.destroyed) this.outbox.flush();
+    if (!this.socket.destroyed) this.madeOutbox?.flush();
     this.socket.destroy();
-    this.finish(); // now, not at the socket's 'close': queued sends reject rather than "write" to a dead socket
+    this.finish(true); // now, not at the socket's 'close': queued sends reject rather than "write" to a dead socket
   }
 
   // ── what the parts report (FrameHandler, KeepaliveActions, SenderHost, FlowControl) ──
@@ -272,7 +301,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
    * still go out ahead of it (as they would in gorilla's read-then-reply loop).
    */
   fail(code: number, reason: string, error: Error): void {
-    this.reader.halt();
+    this.haltReading();
     if (this.failure) return;
     this.failure = { code, reason, error };
     defer(() => this.failNow(code, reason, error));
@@ -284,7 +313,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     this.keepalive?.received();
     // Messages are views of the chunk: make them plain Uint8Arrays, not Buffers (whose
     // slice() does not copy), the same in every runtime.
-    this.reader.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    (this.reader ??= this.makeReader()).push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   }
 
   /**
@@ -292,14 +321,14 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
    * half ends too: node:http sockets are allowHalfOpen, and would otherwise stay open for good.
    */
   onPeerEnd(): void {
-    this.reader.halt();
+    this.haltReading();
     // A Close came and its echo waits a turn (onCloseFrame): the echo goes out first, then
     // our end. Over HTTP/2 a peer may send END_STREAM right after its Close (Chromium does).
     if (this.closeReceived && !this.closeSent) {
       this.peerEnded = true;
       return;
     }
-    this.outbox.flush();
+    this.madeOutbox?.flush();
     this.socket.end();
   }
 
@@ -308,23 +337,30 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     this.finish(); // the socket is destroyed: what is still queued will never be written
   }
 
-  finish(): void {
+  /**
+   * The socket is gone. `fromCall`: terminate() (the application's call may be on the
+   * stack); otherwise a socket event, whose CloseError gets no stack (see closeErrorWithoutStack).
+   */
+  finish(fromCall = false): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearTimeout(this.closeTimer);
     this.keepalive?.stop();
-    this.reader.halt();
+    this.haltReading();
     const info = closeInfoOf(this.closeReceived, this.closeWritten, this.failure);
-    const error = new CloseError(info.code, info.reason, info.wasClean, this.failure ? { cause: this.failure.error } : undefined);
+    const cause = this.failure?.error;
+    const error = fromCall
+      ? new CloseError(info.code, info.reason, info.wasClean, cause ? { cause } : undefined)
+      : closeErrorWithoutStack(info.code, info.reason, info.wasClean, cause);
     this.inbox.fail(error);
     // As ws: once the connection is gone, what pauseReading() held is delivered, then the close.
     this.readPausedBy &= ~HOLDER_APP;
     this.inbox.resumeDelivery();
-    this.outbox.close(error);
+    this.madeOutbox?.close(error);
     // Messages received before the close are still inflating: zlib is freed once they are in.
     if (this.inflater) this.inflater.whenIdle(() => this.deflate!.close());
     else this.deflate?.close();
-    this.control.close(error);
+    this.madeControl?.close(error);
     this.closeInfo = info;
     this.resolveClosed?.(info);
     this.onClosed?.(this.owner);
@@ -347,7 +383,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
   }
 
   private onCloseFrame(code: number, reason: string): void {
-    this.reader.halt();
+    this.haltReading();
     this.closeReceived = { code, reason };
     this.inbox.fail(new CloseError(code, reason, true));
     // The echo waits for the messages before the Close to be inflated, and a turn (as fail()
@@ -369,7 +405,7 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     if (this.state === 'closed') return;
     if (!this.closeSent) this.startClosing(encodeClosePayload(code, fitCloseReason(reason)), true);
     // Nothing more will be read: the server ends TCP once its close is written (onCloseWritten).
-    this.outbox.flush();
+    this.madeOutbox?.flush();
     if (this.role === 'client') this.armCloseTimer(Math.min(this.options.closeTimeoutMs, 1000));
     else if (this.closeWritten) this.socket.end();
   }

@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { constants as zlibConstants, deflateRawSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OP_BINARY, OP_CLOSE, OP_TEXT } from '../../src/codec/constants';
 import type { CallbackHandler } from '../../src/conn/callback-delivery';
 import type { CloseInfo, Conn } from '../../src/conn/connection';
@@ -153,19 +153,21 @@ describe.each([false, true])('callback handler (compression %s)', (compression) 
     const events: string[] = [];
     let buffered = -1;
     const port = await start({
-      open: (conn) => { void conn.send(new Uint8Array(4 << 20), { compress: false }); events.push(`sent`); },
+      // Far more than the kernel's loopback buffers take (they autotune to a few MiB), so
+      // the reply is still buffered here while the peer does not read.
+      open: (conn) => { void conn.send(new Uint8Array(16 << 20), { compress: false }); events.push(`sent`); },
       message: (_conn, m) => { events.push(`message:${m.text()}`); },
       drain: (conn) => { buffered = conn.bufferedAmount; events.push('drain'); },
     }, options({ maxReadBufferBytes: 1 << 20 }));
     const peer = await client(port, compression);
-    peer.socket.pause(); // the peer does not read: the 4 MiB reply stays buffered
+    peer.socket.pause(); // the peer does not read: the 16 MiB reply stays buffered
     peer.socket.write(clientFrame(OP_TEXT, 'while full'));
     await sleep(200);
     expect(events).toEqual(['sent']); // not read while the reply is stuck
     peer.socket.resume();
-    await peer.waitFrames(1);
-    await sleep(100);
-    expect(events).toEqual(['sent', 'drain', 'message:while full']);
+    await peer.waitFrames(1, 20_000);
+    // Wait for the events, not a fixed time: a loaded machine can take longer than 100 ms.
+    await vi.waitFor(() => expect(events).toEqual(['sent', 'drain', 'message:while full']), { timeout: 5_000, interval: 20 });
     expect(buffered).toBeLessThanOrEqual(64 * 1024);
   });
 
@@ -184,8 +186,7 @@ describe.each([false, true])('callback handler (compression %s)', (compression) 
     expect(events).toEqual(['sent', 'message:still read']);
     peer.socket.resume();
     await peer.waitFrames(1, 20_000);
-    await sleep(100);
-    expect(events).toEqual(['sent', 'message:still read', 'drain']);
+    await vi.waitFor(() => expect(events).toEqual(['sent', 'message:still read', 'drain']), { timeout: 5_000, interval: 20 });
   });
 
   it('a message over maxMessageBytes closes with 1009 and is not delivered', async () => {

@@ -27,6 +27,9 @@ export const SYNC_INFLATE_MAX_BYTES = 16 * 1024;
 /** The empty stored block every compressed message ends with, removed on the wire. RFC 7692 §7.2.1. */
 const TAIL = new Uint8Array([0x00, 0x00, 0xff, 0xff]);
 
+/** Input of every sync inflate, reused (sync calls never overlap): no buffer made per message. */
+let syncInput: Uint8Array | null = null;
+
 const limiters = new Map<number, Limiter>();
 function limiterFor(concurrency: number): Limiter {
   let limiter = limiters.get(concurrency);
@@ -142,6 +145,16 @@ export class PerMessageDeflate {
     if (this.shareKey !== undefined) return this.compressAlone(data);
     const run = () => {
       if (this.closed) return Promise.reject(new Error('permessage-deflate is closed'));
+      // Its turn: nothing else uses the stream now, so a small message is done here. Queued
+      // behind one large message, a busy connection's small ones would otherwise all take
+      // the threadpool, each arriving while the one before is still queued (never draining).
+      if (data.length <= SYNC_DEFLATE_MAX_BYTES && syncZlib()) {
+        try {
+          return Promise.resolve(this.deflateSync(data));
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
       return this.limiter.run(() => deflateWith(this.deflate ??= openDeflate(this.deflateSettings), data));
     };
     this.deflating++;
@@ -161,6 +174,11 @@ export class PerMessageDeflate {
   compressNow(data: Uint8Array): Uint8Array | undefined {
     if (this.shareKey !== undefined) return this.compressAloneNow(data);
     if (this.closed || this.deflating > 0 || data.length > SYNC_DEFLATE_MAX_BYTES || !syncZlib()) return undefined;
+    return this.deflateSync(data);
+  }
+
+  /** Deflates `data` on this thread with this connection's stream (no async job may be using it). */
+  private deflateSync(data: Uint8Array): Uint8Array {
     const deflate = this.deflate ??= openDeflate(this.deflateSettings);
     try {
       return withoutTail(runSync(deflate, data).bytes);
@@ -211,6 +229,8 @@ export class PerMessageDeflate {
 
   /** Inflates one message (tail added back). Rejects with a 1009 ProtocolError past maxBytes, 1007 on corrupt data. */
   decompress(data: Uint8Array, maxBytes: number): Promise<Uint8Array> {
+    // At its turn a small message is inflated here, as compress() does (and for the same reason).
+    const now = data.length <= SYNC_INFLATE_MAX_BYTES ? () => this.inflateSync(data, maxBytes) : undefined;
     return this.serial(() => new Promise((resolve, reject) => {
       const poolKey = this.peerNoContext ? `inflate:${this.peerWindowBits}` : undefined;
       const inflate = poolKey !== undefined
@@ -267,7 +287,7 @@ export class PerMessageDeflate {
         for (const part of parts) { out.set(part, at); at += part.length; }
         finish(out);
       });
-    }));
+    }), now);
   }
 
   /**
@@ -278,11 +298,17 @@ export class PerMessageDeflate {
    */
   decompressNow(data: Uint8Array, maxBytes: number): Uint8Array | undefined {
     if (this.closed || this.inflating > 0 || data.length > SYNC_INFLATE_MAX_BYTES || !syncZlib()) return undefined;
+    return this.inflateSync(data, maxBytes);
+  }
+
+  /** Inflates `data` (at most SYNC_INFLATE_MAX_BYTES) on this thread; no async job may be using the stream. */
+  private inflateSync(data: Uint8Array, maxBytes: number): Uint8Array {
     const poolKey = this.peerNoContext ? `inflate:${this.peerWindowBits}` : undefined;
     const inflate = poolKey !== undefined
       ? inflatePool.acquire(poolKey, () => openInflate(this.peerWindowBits))
       : this.inflate ??= openInflate(this.peerWindowBits);
-    const input = new Uint8Array(data.length + TAIL.length);
+    // The tail joined to the data in one buffer kept for it: zlib reads it only during the call.
+    const input = (syncInput ??= new Uint8Array(SYNC_INFLATE_MAX_BYTES + TAIL.length)).subarray(0, data.length + TAIL.length);
     input.set(data);
     input.set(TAIL, data.length);
     let output;
@@ -313,9 +339,17 @@ export class PerMessageDeflate {
     this.inflate = null;
   }
 
-  private serial<T>(job: () => Promise<T>): Promise<T> {
+  /** Runs `job` after every inflation queued before it; `now`, if given, instead when sync zlib is usable. */
+  private serial<T>(job: () => Promise<T>, now?: () => T): Promise<T> {
     const run = () => {
       if (this.closed) return Promise.reject(new Error('permessage-deflate is closed'));
+      if (now !== undefined && syncZlib()) {
+        try {
+          return Promise.resolve(now());
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
       return this.limiter.run(job);
     };
     this.inflating++;

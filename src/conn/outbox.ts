@@ -63,6 +63,14 @@ export class Outbox {
   private completions: Completions | null = null;
   /** The write callbacks whose last bytes are among `frames`: settled by the flush's last write. */
   private batch: Completion[] | null = null;
+  // This turn's buffer, which small frames are written straight into (see inPlace()): the
+  // turn's frames then leave as one buffer with no join copy. Sized for the last flush.
+  private turn: Uint8Array | null = null;
+  private turnUsed = 0;
+  private turnPooled = false;
+  private lastFlushBytes = 0;
+  /** Frames among `frames` that are views of a writePool buffer isPooledOutput() does not see (a turn buffer's). */
+  private pooledViews: Uint8Array[] | null = null;
 
   /** `host` hears of write callbacks that throw (by default they are ignored). */
   constructor(private readonly socket: WritableSocket, private readonly host: CompletionHost = IGNORE_FAILURES) {}
@@ -88,6 +96,36 @@ export class Outbox {
     const written = this.whenWritten(item);
     this.queue(item);
     return written;
+  }
+
+  /** True when the next frame may be written in place (see inPlace()): nothing waits in the line. */
+  get takesInPlace(): boolean {
+    return this.closedError === null && (this.line === null || this.line.length === 0);
+  }
+
+  /**
+   * This turn's buffer, with room for `size` (≤ JOIN_MAX_BYTES) more bytes at
+   * inPlaceOffset: the caller writes one frame there, then calls commitInPlace(size). Only
+   * while takesInPlace.
+   */
+  inPlace(size: number): Uint8Array {
+    const turn = this.turn;
+    if (turn !== null && this.turnUsed + size <= turn.length) return turn;
+    return this.openTurn(size);
+  }
+
+  /** Where the next in-place frame starts in inPlace()'s buffer. */
+  get inPlaceOffset(): number {
+    return this.turnUsed;
+  }
+
+  /** The `size` bytes written at inPlaceOffset are a message's frame: queued and resolved as enqueue() does. */
+  commitInPlace(size: number, done?: WriteCallback): Promise<void> {
+    this.turnUsed += size;
+    this.readyBytes += size;
+    this.schedule();
+    if (done !== undefined) (this.batch ??= []).push(this.track(done));
+    return this.whenWritable();
   }
 
   /** Queues a frame that may overtake waiting work (a ping): written at the next flush. */
@@ -235,6 +273,7 @@ export class Outbox {
 
   /** Writes everything ready now (a flush already scheduled becomes a no-op). */
   flush(): void {
+    if (this.turn !== null) this.closeTurn();
     const pongs = this.pongs;
     if (!this.scheduled && this.frames.length === 0 && pongs === null) {
       this.settleWaiters();
@@ -269,10 +308,13 @@ export class Outbox {
     // queue frames, or flush (terminate()). They go to the other array, not among these.
     const bytes = this.readyBytes;
     this.readyBytes = 0;
+    this.lastFlushBytes = bytes;
     this.frames = this.spare ?? [];
     this.spare = null;
+    const pooledViews = this.pooledViews;
+    this.pooledViews = null;
     if (frames.length === 1) {
-      this.write(frames[0], batch);
+      this.write(frames[0], batch, pooledViews !== null);
     } else if (frames.length > 1 && bytes <= JOIN_MAX_BYTES) {
       const joined = takeOutput(bytes);
       let at = 0;
@@ -281,13 +323,14 @@ export class Outbox {
         at += frame.length;
         if (isPooledOutput(frame)) writePool.give(frame); // copied: the socket never sees it
       }
+      if (pooledViews !== null) for (const view of pooledViews) writePool.give(view);
       this.write(joined, batch);
     } else if (frames.length > 1) {
       // Corked writes complete together: the batch rides on the last one.
       this.socket.cork();
       const last = frames.length - 1;
-      for (let i = 0; i < last; i++) this.write(frames[i], null);
-      this.write(frames[last], batch);
+      for (let i = 0; i < last; i++) this.write(frames[i], null, pooledViews !== null && pooledViews.includes(frames[i]));
+      this.write(frames[last], batch, pooledViews !== null && pooledViews.includes(frames[last]));
       this.socket.uncork();
     }
     frames.length = 0; // the socket has taken every frame
@@ -300,6 +343,9 @@ export class Outbox {
   close(error: Error = new AlreadyClosedError()): void {
     if (this.closedError) return;
     this.closedError = error;
+    if (this.turn !== null && this.turnPooled) writePool.give(this.turn);
+    this.turn = null;
+    this.pooledViews = null; // dropped with the frames: collected, not given back
     this.frames.length = 0;
     this.readyBytes = 0;
     this.pongs = null;
@@ -317,6 +363,7 @@ export class Outbox {
 
   /** Frames for the next flush. */
   private push(frames: readonly Uint8Array[]): void {
+    if (this.turn !== null) this.closeTurn(); // what was written in place comes first
     for (let i = 0; i < frames.length; i++) {
       const frame = frames[i];
       this.frames.push(frame);
@@ -366,8 +413,15 @@ export class Outbox {
    * Writes one buffer; a pooled one goes back to the pool once the socket is done with it,
    * and `batch`'s callbacks are settled by this write's completion.
    */
-  private write(data: Uint8Array, batch: Completion[] | null): void {
-    if (batch !== null) {
+  private write(data: Uint8Array, batch: Completion[] | null, pooledView = false): void {
+    if (pooledView) {
+      // A turn buffer's view: its backing buffer goes back to the pool once written.
+      const completions = this.completions;
+      this.socket.write(data, (error) => {
+        writePool.give(data);
+        if (batch !== null) completions!.written(batch, error);
+      });
+    } else if (batch !== null) {
       const completions = this.completions!;
       const pooled = isPooledOutput(data);
       this.socket.write(data, (error) => {
@@ -389,6 +443,41 @@ export class Outbox {
     if (done === null) return;
     item.done = null;
     this.completions!.fail(done, error);
+  }
+
+  /**
+   * A buffer for this turn's in-place frames, the old one (full) closed first: as large as
+   * the last flush wrote (an echo writes about what it read), at least `size`, at most
+   * JOIN_MAX_BYTES — one joined write's worth, what flush() would have taken to join them.
+   */
+  private openTurn(size: number): Uint8Array {
+    if (this.turn !== null) this.closeTurn();
+    const turn = takeOutput(Math.min(JOIN_MAX_BYTES, Math.max(size, this.lastFlushBytes)));
+    this.turn = turn;
+    this.turnUsed = 0;
+    this.turnPooled = isPooledOutput(turn);
+    return turn;
+  }
+
+  /**
+   * The frames written in place so far become one frame among `frames`; the rest of the
+   * buffer is not used again (a turn buffer is one view, so a pooled one is given back once,
+   * after that view is written or joined).
+   */
+  private closeTurn(): void {
+    const turn = this.turn!;
+    const used = this.turnUsed;
+    const pooled = this.turnPooled;
+    this.turn = null;
+    this.turnUsed = 0;
+    this.turnPooled = false;
+    if (used === 0) {
+      if (pooled) writePool.give(turn);
+      return;
+    }
+    const view = turn.subarray(0, used);
+    this.frames.push(view);
+    if (pooled && !isPooledOutput(view)) (this.pooledViews ??= []).push(view);
   }
 
   private schedule(): void {

@@ -66,6 +66,19 @@ export class Sender {
       const { opcode, payload } = outgoing(data, options);
       if (payload.length >= deflate.threshold) return this.sendCompressed(data, opcode, payload, deflate, done);
     }
+    if (data instanceof Uint8Array) {
+      // A small message is written straight into the outbox's turn buffer: no frame view of
+      // its own and no join copy at the flush.
+      const outbox = this.outbox;
+      const size = this.writer.inPlaceSize(data.length);
+      if (size >= 0 && outbox.takesInPlace) {
+        const full = this.overLimit(size, done);
+        if (full !== undefined) return full;
+        const target = outbox.inPlace(size);
+        this.writer.frameInto(options.binary === false ? OP_TEXT : OP_BINARY, data, target, outbox.inPlaceOffset);
+        return outbox.commitInPlace(size, done);
+      }
+    }
     // One array for every send: the outbox copies what it keeps (no array per message).
     const frames = this.scratch;
     if (data instanceof Uint8Array) {

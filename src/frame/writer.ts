@@ -96,6 +96,33 @@ export class FrameWriter {
     out.push(region.subarray(start, MAX_HEADER_BYTES + written));
   }
 
+  /**
+   * The size of a whole-message frame of `payloadLength` bytes that frameInto() may write
+   * straight into a caller's buffer, or -1 when it should not be: payloads the server sends
+   * by reference (no copy) or that would be fragmented.
+   */
+  inPlaceSize(payloadLength: number): number {
+    if (payloadLength > COPY_PAYLOAD_MAX_BYTES || payloadLength > this.maxFrameBytes) return -1;
+    return headerLengthOf(payloadLength, this.masked) + payloadLength;
+  }
+
+  /**
+   * Encodes a whole message as one final frame at `target[at…]`, exactly the bytes frame()
+   * would give: the header, then the payload copied (and masked, on the client). `target`
+   * must have inPlaceSize(payload.length) bytes of room there.
+   */
+  frameInto(opcode: number, payload: Uint8Array, target: Uint8Array, at: number, rsv1 = false): void {
+    const h = this.headerFor(opcode, payload.length, true, rsv1);
+    const payloadAt = at + headerLengthOf(payload.length, this.masked);
+    this.codec.writeHeader(target, payloadAt, h);
+    if (this.masked && this.codec.maskInto) {
+      this.codec.maskInto(payload, 0, payload.length, target, payloadAt, h.maskKey, 0);
+    } else {
+      target.set(payload, payloadAt);
+      if (this.masked) this.codec.mask(target, payloadAt, payloadAt + payload.length, h.maskKey, 0);
+    }
+  }
+
   /** Encodes one frame. */
   frame(opcode: number, payload: Uint8Array, fin: boolean, rsv1: boolean, out: Uint8Array[]): void {
     const h = this.headerFor(opcode, payload.length, fin, rsv1);

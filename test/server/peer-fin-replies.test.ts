@@ -4,8 +4,8 @@
 // before a close echo or a failure's close (core.ts: fail, onCloseFrame). Before, our half
 // ended as soon as the FIN was read: on Deno's own sockets (whose read of the FIN resolves
 // in the same turn as the data) the reply to all but the first message was refused, and on
-// every transport the reply to a message still inflating in zlib's threadpool was. (serve()
-// on node:net is not half-open: Node itself ends our half at the peer's FIN there.)
+// every transport the reply to a message still inflating in zlib's threadpool was; and
+// serve()'s node:net sockets were not half-open, so Node ended our half at the FIN itself.
 import { randomBytes } from 'node:crypto';
 import { constants as zlibConstants, deflateRawSync } from 'node:zlib';
 import { createServer, type Server } from 'node:http';
@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OP_TEXT } from '../../src/codec/constants';
 import type { Conn } from '../../src/conn/connection';
-import { Upgrader } from '../../src/server';
+import { serve, Upgrader, type WebSocketServer } from '../../src/server';
 import type { CallbackHandler } from '../../src/conn/callback-delivery';
 import { clientFrame } from '../helpers/frames';
 import { rawClient } from '../helpers/raw-peer';
@@ -30,7 +30,19 @@ function frame(text: string, compress: boolean): Uint8Array {
 }
 
 let http: Server | undefined;
-afterEach(async () => { await new Promise((r) => (http ? http.close(r) : r(undefined))); http = undefined; });
+let server: WebSocketServer | undefined;
+afterEach(async () => {
+  await new Promise((r) => (http ? http.close(r) : r(undefined)));
+  await server?.close({ timeoutMs: 200 });
+  http = undefined;
+  server = undefined;
+});
+
+/** serve() on node:net with `handler`. */
+async function listenServe(compression: boolean, handler: ((conn: Conn) => Promise<void>) | CallbackHandler): Promise<number> {
+  server = await serve({ port: 0, compression: compression ? {} : false, pingIntervalMs: 0 }, handler);
+  return server.address().port;
+}
 
 /** A node:http server (its sockets are half-open) whose upgrades go to `handler`. */
 async function listen(compression: boolean, handler: ((conn: Conn) => Promise<void>) | CallbackHandler): Promise<number> {
@@ -51,9 +63,11 @@ const handlers = {
   'callback handler': { message: (conn, m) => { void conn.send(`echo:${m.text().slice(0, 8)}`, { compress: false }).catch(() => {}); } } satisfies CallbackHandler,
 };
 
+const cases = (['upgrader', 'serve'] as const).flatMap((kind) => (Object.keys(handlers) as (keyof typeof handlers)[]).map((style) => [kind, style] as const));
+
 describe.each([false, true])('the peer sends messages and its FIN in one write (compression %s)', (compression) => {
-  it.each(Object.keys(handlers) as (keyof typeof handlers)[])('every reply made at once still goes out before our FIN (%s)', async (style) => {
-    const { peer } = await rawClient(await listen(compression, handlers[style]), compression ? 'Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover\r\n' : '', compression);
+  it.each(cases)('every reply made at once still goes out before our FIN (%s, %s)', async (kind, style) => {
+    const { peer } = await rawClient(await (kind === 'serve' ? listenServe : listen)(compression, handlers[style]), compression ? 'Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover\r\n' : '', compression);
     // Random text (hex) compresses badly: 96 KiB of it stays over the sync inflate limit, so
     // with compression on that message is inflated in the threadpool, after the FIN is read.
     const big = randomBytes(48 * 1024).toString('hex');
@@ -61,5 +75,20 @@ describe.each([false, true])('the peer sends messages and its FIN in one write (
     peer.socket.end(concat(texts.map((t) => frame(t, compression))));
     await peer.waitClosed();
     expect(peer.frames.map((f) => decode(f.payload))).toEqual(texts.map((t) => `echo:${t.slice(0, 8)}`));
+  });
+});
+
+describe('serve() sockets are half-open', () => {
+  it('a FIN before the request head ends our half too, without waiting for the handshake deadline', async () => {
+    server = await serve({ port: 0, handshakeTimeoutMs: 30_000 }, () => {});
+    const { connect } = await import('node:net');
+    const socket = connect(server.address().port, '127.0.0.1');
+    socket.on('error', () => {});
+    await new Promise((r) => socket.once('connect', r));
+    const ended = new Promise<string>((r) => { socket.once('end', () => r('ended')); setTimeout(() => r('still open'), 3000); });
+    socket.end('GET / HTTP/1.1\r\nHost: x\r\n'); // half a head, then FIN
+    expect(await ended).toBe('ended');
+    expect(server.connections.size).toBe(0);
+    socket.destroy();
   });
 });

@@ -321,6 +321,7 @@ export function serve(options: ServeOptions, handler: ServeHandler | CallbackHan
       deadlines.delete(socket);
       pending.delete(socket);
       socket.off('data', onData);
+      socket.off('end', onEnd);
       socket.off('close', onClose);
     };
     const fail = (error: HandshakeError) => {
@@ -352,13 +353,18 @@ export function serve(options: ServeOptions, handler: ServeHandler | CallbackHan
       runHandler(handler, conn, ends);
     };
     const onClose = () => done();
+    // The peer's FIN before its head: our half ends too (the socket is half-open, see below).
+    const onEnd = () => { done(); (socket as Duplex).end(); };
     socket.on('data', onData);
+    socket.on('end', onEnd);
     socket.on('error', ignoreError);
     socket.on('close', onClose);
   };
   // The transport-pick seam: the runtime's own listener, or node:net.
   const native = nativeTransport(options.transport);
-  const server: Server | NativeServer = native ? new NativeServer(native, onSocket) : createServer(onSocket);
+  // Half-open, as node:http's sockets are: at a peer's FIN the Conn ends our half itself, after
+  // the replies to the messages that came before it (core.ts onPeerEnd), where Node would at once.
+  const server: Server | NativeServer = native ? new NativeServer(native, onSocket) : createServer({ allowHalfOpen: true }, onSocket);
 
   const handle: WebSocketServer = {
     address: () => server.address() as AddressInfo,

@@ -328,8 +328,17 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
       this.peerEnded = true;
       return;
     }
-    this.madeOutbox?.flush();
-    this.socket.end();
+    // Our FIN waits, as a close echo does, for the messages that came before the peer's to be
+    // inflated, and a turn: replies made at once to them go out first (bounded by closeTimeoutMs).
+    const end = () => defer(() => {
+      if (this.state === 'closed') return;
+      this.madeOutbox?.flush();
+      this.socket.end();
+    });
+    if (this.inflater) {
+      if (!this.closeSent) this.armCloseTimer(this.options.closeTimeoutMs);
+      this.inflater.whenIdle(end);
+    } else end();
   }
 
   onSocketError(err: Error): void {

@@ -53,7 +53,17 @@ const SERVERS = [
   { name: 'wasmws auto on bun', cmd: bun, args: [`${here}server.mjs`, 'wasmws', 'auto'] },
   { name: 'wasmws auto on bun, node:net', cmd: bun, args: [`${here}server.mjs`, 'wasmws', 'auto', 'node-net'] },
 ];
-const SIZES = [['32 B', 32], ['1 KiB', 1024], ['64 KiB', 65536], ['1 MiB', 1 << 20]];
+// E2E_BASE=<checkout of another build>: its wasmws Node servers join as "base: <name>", for
+// an A/B of two builds interleaved in one run (build that checkout first: it benches its dist/).
+const base = process.env.E2E_BASE;
+if (base) {
+  for (const s of SERVERS.filter((x) => x.name.startsWith('wasmws auto') && x.cmd === process.execPath)) {
+    SERVERS.push({ ...s, name: `base: ${s.name}`, args: s.args.map((a) => (a === `${here}server.mjs` ? `${base}/bench/e2e/server.mjs` : a)) });
+  }
+}
+// --sizes=64 KiB,1 MiB keeps those sizes.
+const sizeFilter = process.argv.find((a) => a.startsWith('--sizes='))?.slice(8).split(',');
+const SIZES = [['32 B', 32], ['1 KiB', 1024], ['64 KiB', 65536], ['1 MiB', 1 << 20]].filter(([label]) => !sizeFilter || sizeFilter.includes(label));
 const DEFLATE_SIZES = [['1 KiB JSON', 1024], ['64 KiB JSON', 65536]];
 const SHAPES = ['pipelined', 'reqres', 'deflate-pipelined', 'deflate-reqres'];
 const sizesFor = (shape) => (shape.startsWith('deflate') ? DEFLATE_SIZES : SIZES);

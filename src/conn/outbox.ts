@@ -1,7 +1,7 @@
 import { AlreadyClosedError } from '../errors';
-import { isPooledOutput, takeOutput, writePool } from '../frame/write-pool';
 import { Completions, type Completion, type CompletionHost, type WriteCallback } from './completions';
 import { defer } from './defer';
+import { TurnBuffer, writeFrames } from './flush-writes';
 import { handled, Writability, type WritableSocket } from './writability';
 
 import { sizeOf, work, type OutgoingWork } from './outgoing-work';
@@ -11,9 +11,6 @@ export { sizeOf, type OutgoingWork } from './outgoing-work';
 
 /** Pongs waiting at most; older ones are dropped first. */
 const MAX_PONGS = 16;
-
-/** Frames up to this total are joined into one buffer for a single write call. */
-const JOIN_MAX_BYTES = 64 * 1024;
 
 const IGNORE_FAILURES: CompletionHost = { writeCallbackFailed() {} };
 
@@ -63,11 +60,8 @@ export class Outbox {
   private completions: Completions | null = null;
   /** The write callbacks whose last bytes are among `frames`: settled by the flush's last write. */
   private batch: Completion[] | null = null;
-  // This turn's buffer, which small frames are written straight into (see inPlace()): the
-  // turn's frames then leave as one buffer with no join copy. Sized for the last flush.
-  private turn: Uint8Array | null = null;
-  private turnUsed = 0;
-  private turnPooled = false;
+  /** This turn's buffer for small frames (see inPlace()); made by the first in-place send. */
+  private turn: TurnBuffer | null = null;
   private lastFlushBytes = 0;
   /** Frames among `frames` that are views of a writePool buffer isPooledOutput() does not see (a turn buffer's). */
   private pooledViews: Uint8Array[] | null = null;
@@ -107,24 +101,26 @@ export class Outbox {
   }
 
   /**
-   * This turn's buffer, with room for `size` (≤ JOIN_MAX_BYTES) more bytes at
+   * This turn's buffer, with room for `size` (≤ 64 KiB: flush-writes' JOIN_MAX_BYTES) more bytes at
    * inPlaceOffset: the caller writes one frame there, then calls commitInPlace(size). Only
    * while takesInPlace.
    */
   inPlace(size: number): Uint8Array {
-    const turn = this.turn;
-    if (turn !== null && this.turnUsed + size <= turn.length) return turn;
-    return this.openTurn(size);
+    const turn = this.turn ??= new TurnBuffer();
+    const room = turn.room(size);
+    if (room !== null) return room;
+    if (turn.isOpen) this.closeTurn();
+    return turn.open(size, this.lastFlushBytes);
   }
 
   /** Where the next in-place frame starts in inPlace()'s buffer. */
   get inPlaceOffset(): number {
-    return this.turnUsed;
+    return this.turn!.offset;
   }
 
   /** The `size` bytes written at inPlaceOffset are a message's frame: queued and resolved as enqueue() does. */
   commitInPlace(size: number, done?: WriteCallback): Promise<void> {
-    this.turnUsed += size;
+    this.turn!.commit(size);
     this.readyBytes += size;
     this.schedule();
     if (done !== undefined) (this.batch ??= []).push(this.track(done));
@@ -277,7 +273,7 @@ export class Outbox {
 
   /** Writes everything ready now (a flush already scheduled becomes a no-op). */
   flush(): void {
-    if (this.turn !== null) this.closeTurn();
+    if (this.turn?.isOpen) this.closeTurn();
     const pongs = this.pongs;
     if (!this.scheduled && this.frames.length === 0 && pongs === null) {
       this.settleWaiters();
@@ -317,26 +313,7 @@ export class Outbox {
     this.spare = null;
     const pooledViews = this.pooledViews;
     this.pooledViews = null;
-    if (frames.length === 1) {
-      this.write(frames[0], batch, pooledViews !== null);
-    } else if (frames.length > 1 && bytes <= JOIN_MAX_BYTES) {
-      const joined = takeOutput(bytes);
-      let at = 0;
-      for (const frame of frames) {
-        joined.set(frame, at);
-        at += frame.length;
-        if (isPooledOutput(frame)) writePool.give(frame); // copied: the socket never sees it
-      }
-      if (pooledViews !== null) for (const view of pooledViews) writePool.give(view);
-      this.write(joined, batch);
-    } else if (frames.length > 1) {
-      // Corked writes complete together: the batch rides on the last one.
-      this.socket.cork();
-      const last = frames.length - 1;
-      for (let i = 0; i < last; i++) this.write(frames[i], null, pooledViews !== null && pooledViews.includes(frames[i]));
-      this.write(frames[last], batch, pooledViews !== null && pooledViews.includes(frames[last]));
-      this.socket.uncork();
-    }
+    writeFrames(this.socket, frames, bytes, batch, this.completions, pooledViews);
     frames.length = 0; // the socket has taken every frame
     this.spare = frames;
     this.settleWaiters();
@@ -347,8 +324,7 @@ export class Outbox {
   close(error: Error = new AlreadyClosedError()): void {
     if (this.closedError) return;
     this.closedError = error;
-    if (this.turn !== null && this.turnPooled) writePool.give(this.turn);
-    this.turn = null;
+    this.turn?.discard();
     this.pooledViews = null; // dropped with the frames: collected, not given back
     this.frames.length = 0;
     this.readyBytes = 0;
@@ -367,7 +343,7 @@ export class Outbox {
 
   /** Frames for the next flush. */
   private push(frames: readonly Uint8Array[]): void {
-    if (this.turn !== null) this.closeTurn(); // what was written in place comes first
+    if (this.turn?.isOpen) this.closeTurn(); // what was written in place comes first
     for (let i = 0; i < frames.length; i++) {
       const frame = frames[i];
       this.frames.push(frame);
@@ -413,29 +389,6 @@ export class Outbox {
     }
   }
 
-  /**
-   * Writes one buffer; a pooled one goes back to the pool once the socket is done with it,
-   * and `batch`'s callbacks are settled by this write's completion.
-   */
-  private write(data: Uint8Array, batch: Completion[] | null, pooledView = false): void {
-    if (pooledView) {
-      // A turn buffer's view: its backing buffer goes back to the pool once written.
-      const completions = this.completions;
-      this.socket.write(data, (error) => {
-        writePool.give(data);
-        if (batch !== null) completions!.written(batch, error);
-      });
-    } else if (batch !== null) {
-      const completions = this.completions!;
-      const pooled = isPooledOutput(data);
-      this.socket.write(data, (error) => {
-        if (pooled) writePool.give(data);
-        completions.written(batch, error);
-      });
-    } else if (isPooledOutput(data)) this.socket.write(data, () => writePool.give(data));
-    else this.socket.write(data);
-  }
-
   /** A place in the callbacks' line for a send that has one. */
   private track(done: WriteCallback): Completion {
     return (this.completions ??= new Completions(this.host)).add(done);
@@ -449,39 +402,10 @@ export class Outbox {
     this.completions!.fail(done, error);
   }
 
-  /**
-   * A buffer for this turn's in-place frames, the old one (full) closed first: as large as
-   * the last flush wrote (an echo writes about what it read), at least `size`, at most
-   * JOIN_MAX_BYTES — one joined write's worth, what flush() would have taken to join them.
-   */
-  private openTurn(size: number): Uint8Array {
-    if (this.turn !== null) this.closeTurn();
-    const turn = takeOutput(Math.min(JOIN_MAX_BYTES, Math.max(size, this.lastFlushBytes)));
-    this.turn = turn;
-    this.turnUsed = 0;
-    this.turnPooled = isPooledOutput(turn);
-    return turn;
-  }
-
-  /**
-   * The frames written in place so far become one frame among `frames`; the rest of the
-   * buffer is not used again (a turn buffer is one view, so a pooled one is given back once,
-   * after that view is written or joined).
-   */
+  /** The frames written in place so far become one frame among `frames`. */
   private closeTurn(): void {
-    const turn = this.turn!;
-    const used = this.turnUsed;
-    const pooled = this.turnPooled;
-    this.turn = null;
-    this.turnUsed = 0;
-    this.turnPooled = false;
-    if (used === 0) {
-      if (pooled) writePool.give(turn);
-      return;
-    }
-    const view = turn.subarray(0, used);
-    this.frames.push(view);
-    if (pooled && !isPooledOutput(view)) (this.pooledViews ??= []).push(view);
+    const view = this.turn!.close(this.frames);
+    if (view !== null) (this.pooledViews ??= []).push(view);
   }
 
   private schedule(): void {

@@ -19,7 +19,7 @@ export interface WritableSocket {
  * socket's own buffer) are under this and the socket does not need a drain: the README's
  * `for await (…) await conn.send(…)` then answers every message of one read in the same
  * turn, and the turn's frames still leave in one write. Past it, a send waits for the flush
- * (and the drain): that is the backpressure. One joined write's worth (the outbox's JOIN_MAX_BYTES).
+ * (and the drain): that is the backpressure. One joined write's worth (flush-writes' JOIN_MAX_BYTES).
  * Counted before the message, not after: a 64 KiB or larger message used to wait for its own
  * flush every time, so an awaited loop wrote one message per turn (one writev each, where the
  * un-awaited loop wrote ~13 per writev: strace, docs/performance.md). What this lets through

@@ -81,12 +81,9 @@ export class Outbox {
   enqueue(frames: readonly Uint8Array[], done?: WriteCallback): Promise<void> {
     if (this.closedError) return this.refuse(this.closedError, done);
     if (this.line === null || this.line.length === 0) {
-      // Measured before this message's bytes: one large message (referenced, not copied)
-      // with little ahead of it does not wait; the next one does (see SEND_HIGH_WATER_BYTES).
-      const ahead = this.readyBytes;
       this.push(frames);
       if (done !== undefined) (this.batch ??= []).push(this.track(done));
-      return this.whenWritable(ahead);
+      return this.whenWritable();
     }
     const item = work(frames.slice(), sizeOf(frames), false, false);
     if (done !== undefined) item.done = [this.track(done)];
@@ -253,12 +250,11 @@ export class Outbox {
    * Resolves when what is queued so far may be followed by more: at once (a shared settled
    * promise, no allocation) while the socket needs no drain and the bytes waiting are under
    * SEND_HIGH_WATER_BYTES; otherwise once everything queued for the next flush is with the
-   * socket and the socket is under its high-water mark. `ahead`: the bytes queued that count
-   * (enqueue() passes those queued before its message).
+   * socket and the socket is under its high-water mark.
    */
-  whenWritable(ahead = this.readyBytes): Promise<void> {
+  whenWritable(): Promise<void> {
     if (this.closedError) return handled(Promise.reject(this.closedError));
-    return (this.writability ??= new Writability(this.socket, this)).when(ahead);
+    return (this.writability ??= new Writability(this.socket, this)).when(this.readyBytes);
   }
 
   /** A flush is due at the end of this turn. */

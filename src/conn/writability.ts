@@ -15,15 +15,11 @@ export interface WritableSocket {
 }
 
 /**
- * A send resolves at once while the bytes waiting ahead of it (this turn's frames plus the
- * socket's own buffer) are under this and the socket does not need a drain: the README's
+ * A send resolves at once while the bytes waiting (this turn's frames plus the socket's own
+ * buffer) stay under this and the socket does not need a drain: the README's
  * `for await (…) await conn.send(…)` then answers every message of one read in the same
  * turn, and the turn's frames still leave in one write. Past it, a send waits for the flush
  * (and the drain): that is the backpressure. One joined write's worth (flush-writes' JOIN_MAX_BYTES).
- * Counted before the message, not after: a 64 KiB or larger message used to wait for its own
- * flush every time, so an awaited loop wrote one message per turn (one writev each, where the
- * un-awaited loop wrote ~13 per writev: strace, docs/performance.md). What this lets through
- * is bounded by the mark plus one message — whose payload the sender references, not copies.
  */
 export const SEND_HIGH_WATER_BYTES = 64 * 1024;
 
@@ -59,7 +55,7 @@ export class Writability {
 
   constructor(private readonly socket: WritableSocket, private readonly outbox: FlushState) {}
 
-  /** See Outbox.whenWritable(); `readyBytes`: the bytes queued for the next flush that count. */
+  /** See Outbox.whenWritable(); `readyBytes`: the bytes queued for the next flush. */
   when(readyBytes: number): Promise<void> {
     const socket = this.socket;
     if (!socket.writableNeedDrain && readyBytes + socket.writableLength <= SEND_HIGH_WATER_BYTES) return SETTLED;

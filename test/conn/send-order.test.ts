@@ -257,10 +257,8 @@ describe.each(modes)('send order, %s', (_name, compression) => {
     conn.terminate();
     const outcomes = await Promise.allSettled(sends);
     // The first was queued under the high-water mark with nothing ahead: it resolved at once
-    // (send() resolves once queued, docs/conn-api.md). Uncompressed, so did the 200 KB one
-    // (6 bytes ahead of it; compressed, it waits for its deflate). Every later one waited behind 200 KB.
+    // (send() resolves once queued, README). Every later one waited behind 200 KB.
     expect(outcomes.shift()!.status).toBe('fulfilled');
-    if (compression === false) expect(outcomes.shift()!.status).toBe('fulfilled');
     for (const outcome of outcomes) {
       expect(outcome.status).toBe('rejected');
       expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(CloseError);
@@ -331,9 +329,6 @@ describe.each(modes)('send order, %s', (_name, compression) => {
     const sends = Array.from({ length: 8 }, () => conn.send(noise(300_000)));
     socketOf(conn).destroy(new Error('boom'));
     const outcomes = await Promise.allSettled(sends);
-    // Uncompressed, the first had nothing ahead of it: it resolved once queued, as a small
-    // send does (its write callback, if it had one, would get the error). The rest waited.
-    if (compression === false) expect(outcomes.shift()!.status).toBe('fulfilled');
     expect(outcomes.every((o) => o.status === 'rejected' && o.reason instanceof WebSocketError)).toBe(true);
     expect(await conn.closed).toMatchObject({ code: 1006, wasClean: false });
     await client.closed;

@@ -40,6 +40,7 @@ export class BunSocket extends NativeSocket {
 
   protected send(): void {
     for (;;) {
+      this.joinHead();
       const head = this.queue[0];
       const n = this.tcp.write(head);
       if (n < 0) return; // closed: the close handler follows

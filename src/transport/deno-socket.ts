@@ -44,6 +44,7 @@ export class DenoSocket extends NativeSocket {
   }
 
   protected send(): void {
+    this.joinHead();
     const head = this.queue[0];
     this.conn.write(head).then((n) => {
       if (this.destroyed) return;

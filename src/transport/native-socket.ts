@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import type { ConnSocket } from '../conn/core';
 
@@ -9,9 +10,19 @@ type WriteCallback = (error?: Error | null) => void;
 const encoder = new TextEncoder();
 
 /**
+ * Adjacent queued chunks are copied into one buffer of at most this many bytes before a send:
+ * one syscall per turn instead of one per frame part (Bun and Deno have no vectored write).
+ */
+const JOIN_MAX_BYTES = 256 * 1024;
+/** A chunk larger than this is sent as it is (copying it costs more than the syscall saved). */
+const JOIN_CHUNK_MAX_BYTES = 64 * 1024 + 16;
+
+/**
  * What Bun's and Deno's own sockets share once wrapped as a ConnSocket: the node:net
  * semantics the core, serve() and dial() rely on, and nothing more. Writes the OS did not
- * take at once wait here in order (never copied, never joined), write() returns false past
+ * take at once, and writes between cork() and uncork(), wait here in order; before a send the
+ * chunks at the queue's head are joined into one buffer (small ones, up to a bound), and the
+ * joined write completes its parts' callbacks in order. write() returns false past
  * the high-water mark and 'drain' follows once they are out; pause() holds every chunk and
  * the FIN read after it until resume(), as a node:net socket does; 'close' is emitted once.
  *
@@ -29,7 +40,12 @@ export abstract class NativeSocket extends EventEmitter implements ConnSocket {
   remoteAddress: string | undefined;
   /** Chunks not yet taken by the OS, oldest first; the head may be partly written. */
   protected readonly queue: Uint8Array[] = [];
-  private readonly callbacks: (WriteCallback | undefined)[] = [];
+  /** Per queued chunk: its callback, or a joined chunk's parts' callbacks in order. */
+  private readonly callbacks: (WriteCallback | undefined | (WriteCallback | undefined)[])[] = [];
+  /** cork() calls not yet matched by uncork(). */
+  private corks = 0;
+  /** A write came while corked onto an empty queue: uncork() starts the send. */
+  private sendOnUncork = false;
   private queuedBytes = 0;
   private needDrain = false;
   private finPending = false;
@@ -39,7 +55,7 @@ export abstract class NativeSocket extends EventEmitter implements ConnSocket {
 
   // ── the runtime's side ────────────────────────────────────────────────────────────
 
-  /** Start writing queue[0] (the queue is not empty); report with wrote(). */
+  /** Start writing queue[0] (the queue is not empty; call joinHead() first); report with wrote(). */
   protected abstract send(): void;
   /** Our FIN, once everything queued is written. */
   protected abstract shutdown(): void;
@@ -62,8 +78,41 @@ export abstract class NativeSocket extends EventEmitter implements ConnSocket {
     // Never from inside write() (Bun's write completes at once): node:net calls write
     // callbacks later, and the core relies on it (a callback that sends again re-enters
     // the outbox mid-flush, and what it sends was dropped).
-    this.written.push(callback);
-    if (this.written.length === 1) queueMicrotask(this.callWritten);
+    const before = this.written.length;
+    if (typeof callback === 'function') this.written.push(callback);
+    else for (const part of callback) if (part !== undefined) this.written.push(part);
+    if (before === 0 && this.written.length > 0) queueMicrotask(this.callWritten);
+  }
+
+  /**
+   * Joins the chunks at the queue's head into one (while each is at most
+   * JOIN_CHUNK_MAX_BYTES and the sum at most JOIN_MAX_BYTES), so that one send carries them.
+   * Call only when queue[0] is not being written (a runtime holding it would see it change).
+   */
+  protected joinHead(): void {
+    const queue = this.queue;
+    if (queue.length < 2 || queue[0].length > JOIN_CHUNK_MAX_BYTES) return;
+    let count = 1;
+    let total = queue[0].length;
+    while (count < queue.length) {
+      const next = queue[count].length;
+      if (next > JOIN_CHUNK_MAX_BYTES || total + next > JOIN_MAX_BYTES) break;
+      total += next;
+      count++;
+    }
+    if (count === 1) return;
+    const joined = Buffer.allocUnsafe(total);
+    const parts: (WriteCallback | undefined)[] = [];
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      joined.set(queue[i], at);
+      at += queue[i].length;
+      const callback = this.callbacks[i];
+      if (typeof callback === 'function' || callback === undefined) parts.push(callback);
+      else parts.push(...callback);
+    }
+    queue.splice(0, count, joined);
+    this.callbacks.splice(0, count, parts);
   }
 
   /** Callbacks of completed writes, called in order in one microtask. */
@@ -135,15 +184,29 @@ export abstract class NativeSocket extends EventEmitter implements ConnSocket {
     this.queue.push(bytes);
     this.callbacks.push(callback);
     this.queuedBytes += bytes.length;
-    if (this.queue.length === 1) this.send();
+    if (this.queue.length === 1) {
+      if (this.corks > 0) this.sendOnUncork = true;
+      else this.send();
+    }
     if (this.queuedBytes >= HIGH_WATER_BYTES) this.needDrain = true;
     return !this.needDrain;
   }
 
-  /** Writes go to the OS as they come (no joining): nothing to hold. */
-  cork(): void {}
+  /** Holds writes until the matching uncork(), so that they can go out joined in one send. */
+  cork(): void {
+    this.corks++;
+  }
 
-  uncork(): void {}
+  uncork(): void {
+    if (this.corks === 0) return;
+    if (--this.corks === 0) this.flushCorked();
+  }
+
+  private flushCorked(): void {
+    if (!this.sendOnUncork) return; // nothing held, or a send in progress takes it on
+    this.sendOnUncork = false;
+    if (this.queue.length > 0 && !this.destroyed) this.send();
+  }
 
   get writableLength(): number {
     return this.queuedBytes;
@@ -158,8 +221,13 @@ export abstract class NativeSocket extends EventEmitter implements ConnSocket {
     if (data !== undefined) this.write(data);
     if (!this.writable || this.destroyed) return;
     this.writable = false;
+    // As node:net's end(): what was corked goes now, and our FIN after it.
+    this.corks = 0;
     if (this.queue.length === 0) this.shutdown();
-    else this.finPending = true;
+    else {
+      this.finPending = true;
+      this.flushCorked();
+    }
   }
 
   /** Closes at once; what is queued is dropped (its callbacks are not called: a runtime may still read a buffer it was given). */
@@ -170,6 +238,8 @@ export abstract class NativeSocket extends EventEmitter implements ConnSocket {
     this.queue.length = 0;
     this.callbacks.length = 0;
     this.queuedBytes = 0;
+    this.corks = 0;
+    this.sendOnUncork = false;
     this.held = null;
     this.terminate();
   }

@@ -47,6 +47,15 @@ async function main() {
           for (let i = 0; i < count; i++) await conn.send(bytes(size, i));
           continue;
         }
+        if (m.type === 'text' && m.text().startsWith('burst ')) {
+          // One turn of many frames (small, 64 KiB, 300 KiB) not awaited, then our close:
+          // the socket's corked, joined writes must arrive whole, in order, before the FIN.
+          const sizes = m.text().slice(6).split(',').map(Number);
+          const sent = sizes.map((size, i) => conn.send(bytes(size, i)));
+          await Promise.all(sent);
+          await conn.close(4003, 'burst done');
+          return;
+        }
         if (m.type === 'text' && m.text().startsWith('close ')) {
           await conn.close(Number(m.text().slice(6)), 'server says');
           return;
@@ -94,6 +103,21 @@ async function main() {
       if (i % 16 === 0) await sleep(20); // still slow
     }
     await conn.close();
+  }
+
+  // A burst of frames in one server turn, then the server's close right behind them.
+  for (const compression of [false, true]) {
+    const sizes = [...Array(200).keys()].map((i) => (i % 50 === 7 ? 300 * 1024 : i % 10 === 3 ? 65536 : 1 + (i % 40)));
+    const conn = await dial(url, { transport, compression, maxMessageBytes: 64 << 20 });
+    await conn.send(`burst ${sizes.join(',')}`);
+    let intact = 0;
+    for (let i = 0; i < sizes.length; i++) {
+      const m = await withTimeout(conn.read(), 10_000, `burst message ${i}`);
+      if (m.type === 'binary' && same(m.data, bytes(sizes[i], i))) intact++;
+    }
+    check(intact === sizes.length, `burst: ${intact} of ${sizes.length} intact and in order (compression ${compression})`);
+    const info = await withTimeout(conn.closed, 3000, 'burst close');
+    check(info.code === 4003 && info.wasClean, `burst close ${JSON.stringify(info)}`);
   }
 
   // Server-initiated close code.

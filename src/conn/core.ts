@@ -328,17 +328,13 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
       this.peerEnded = true;
       return;
     }
-    // Our FIN waits, as a close echo does, for the messages that came before the peer's to be
-    // inflated, and a turn: replies made at once to them go out first (bounded by closeTimeoutMs).
-    const end = () => defer(() => {
-      if (this.state === 'closed') return;
+    // Our FIN waits, as a close echo does, for the messages that came before the peer's
+    // (bounded by closeTimeoutMs while they inflate).
+    if (this.inflater && !this.closeSent) this.armCloseTimer(this.options.closeTimeoutMs);
+    this.afterReceived(() => {
       this.madeOutbox?.flush();
       this.socket.end();
     });
-    if (this.inflater) {
-      if (!this.closeSent) this.armCloseTimer(this.options.closeTimeoutMs);
-      this.inflater.whenIdle(end);
-    } else end();
   }
 
   onSocketError(err: Error): void {
@@ -395,18 +391,27 @@ export class ConnCore implements FrameHandler, KeepaliveActions, SenderHost, Flo
     this.haltReading();
     this.closeReceived = { code, reason };
     this.inbox.fail(new CloseError(code, reason, true));
-    // The echo waits for the messages before the Close to be inflated, and a turn (as fail()
-    // does): replies made at once to them go out first (RFC 6455 §5.5.1). Bounded by closeTimeoutMs.
+    // The echo waits for the messages before the Close (as fail() does): replies made at once
+    // to them go out first (RFC 6455 §5.5.1). Bounded by closeTimeoutMs.
     if (!this.closeSent) this.armCloseTimer(this.options.closeTimeoutMs);
-    const echo = () => defer(() => {
-      if (this.state === 'closed') return;
+    this.afterReceived(() => {
       // Echo code and reason (RFC 6455 §5.5.1, as browsers and ws do); none: an empty close.
       if (!this.closeSent) this.startClosing(code === CloseCode.NoStatus ? new Uint8Array(0) : encodeClosePayload(code, reason));
       this.endTcpIfDone();
       if (this.peerEnded) this.onPeerEnd();
     });
-    if (this.inflater) this.inflater.whenIdle(echo);
-    else echo();
+  }
+
+  /**
+   * Runs `action` once every message received so far is inflated, and a turn later, so that
+   * replies made at once to them are queued first; not if the connection closed meanwhile.
+   */
+  private afterReceived(action: () => void): void {
+    const run = () => defer(() => {
+      if (this.state !== 'closed') action();
+    });
+    if (this.inflater) this.inflater.whenIdle(run);
+    else run();
   }
 
   private failNow(code: number, reason: string, error: Error): void {
